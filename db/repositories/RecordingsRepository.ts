@@ -1,0 +1,214 @@
+import { and, count, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../client';
+import {
+  recordingParticipants,
+  recordings,
+  type RecordingParticipantRow,
+  type RecordingRow,
+  type RecordingStatus,
+  type UserRole,
+} from '../schema';
+import { isUniqueViolation } from './UsersRepository';
+
+export interface NewRecording {
+  roomId: string;
+  title: string;
+  description?: string | null;
+  startedBy: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface ListRecordingsFilter {
+  roomId?: string | undefined;
+  status?: RecordingStatus | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** Thrown when the room already has a pending or recording recording. */
+export class ActiveRecordingExistsError extends Error {
+  constructor(roomId: string) {
+    super(`room ${roomId} already has an active recording`);
+    this.name = 'ActiveRecordingExistsError';
+  }
+}
+
+export type RecordingPatch = Partial<
+  Omit<RecordingRow, 'id' | 'roomId' | 'startedBy' | 'createdAt' | 'status'>
+>;
+
+/** Reads and writes `recordings` and `recording_participants`. */
+export class RecordingsRepository {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async create(input: NewRecording): Promise<RecordingRow> {
+    try {
+      const [row] = await this.#db
+        .insert(recordings)
+        .values({
+          roomId: input.roomId,
+          title: input.title,
+          description: input.description ?? null,
+          startedBy: input.startedBy,
+          metadata: input.metadata ?? {},
+        })
+        .returning();
+      return row!;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ActiveRecordingExistsError(input.roomId);
+      throw error;
+    }
+  }
+
+  /** A recording that is not soft-deleted (unless `includeDeleted`). */
+  async findById(id: string, { includeDeleted = false } = {}): Promise<RecordingRow | undefined> {
+    const where = includeDeleted
+      ? eq(recordings.id, id)
+      : and(eq(recordings.id, id), isNull(recordings.deletedAt));
+    const [row] = await this.#db.select().from(recordings).where(where).limit(1);
+    return row;
+  }
+
+  async findActiveByRoom(roomId: string): Promise<RecordingRow | undefined> {
+    const [row] = await this.#db
+      .select()
+      .from(recordings)
+      .where(
+        and(
+          eq(recordings.roomId, roomId),
+          inArray(recordings.status, ['pending', 'recording']),
+          isNull(recordings.deletedAt),
+        ),
+      )
+      .limit(1);
+    return row;
+  }
+
+  async list(filter: ListRecordingsFilter): Promise<{ items: RecordingRow[]; total: number }> {
+    const conditions: SQL[] = [isNull(recordings.deletedAt)];
+    if (filter.roomId) conditions.push(eq(recordings.roomId, filter.roomId));
+    if (filter.status) conditions.push(eq(recordings.status, filter.status));
+    const where = and(...conditions);
+    const [items, [totalRow]] = await Promise.all([
+      this.#db
+        .select()
+        .from(recordings)
+        .where(where)
+        .orderBy(desc(recordings.createdAt), desc(recordings.id))
+        .limit(filter.limit)
+        .offset(filter.offset),
+      this.#db.select({ total: count() }).from(recordings).where(where),
+    ]);
+    return { items, total: totalRow?.total ?? 0 };
+  }
+
+  /**
+   * Moves a recording from one of `from` to `to`, with `patch`, atomically.
+   * Returns undefined when the recording was not in one of `from` (a
+   * concurrent transition won), so callers never overwrite a newer state.
+   */
+  async transition(
+    id: string,
+    from: readonly RecordingStatus[],
+    to: RecordingStatus,
+    patch: RecordingPatch = {},
+  ): Promise<RecordingRow | undefined> {
+    const [row] = await this.#db
+      .update(recordings)
+      .set({ ...patch, status: to })
+      .where(and(eq(recordings.id, id), inArray(recordings.status, [...from])))
+      .returning();
+    return row;
+  }
+
+  async update(id: string, patch: RecordingPatch): Promise<RecordingRow | undefined> {
+    const [row] = await this.#db
+      .update(recordings)
+      .set(patch)
+      .where(eq(recordings.id, id))
+      .returning();
+    return row;
+  }
+
+  /** Merges keys into `metadata` without reading it first. */
+  async mergeMetadata(id: string, extra: Record<string, unknown>): Promise<void> {
+    await this.#db
+      .update(recordings)
+      .set({ metadata: sql`${recordings.metadata} || ${JSON.stringify(extra)}::jsonb` })
+      .where(eq(recordings.id, id));
+  }
+
+  async softDelete(id: string, at: Date): Promise<RecordingRow | undefined> {
+    const [row] = await this.#db
+      .update(recordings)
+      .set({ deletedAt: at })
+      .where(and(eq(recordings.id, id), isNull(recordings.deletedAt)))
+      .returning();
+    return row;
+  }
+
+  /** Recordings left pending/recording/stopped/processing by a previous process. */
+  async findUnfinished(): Promise<RecordingRow[]> {
+    return this.#db
+      .select()
+      .from(recordings)
+      .where(
+        and(
+          inArray(recordings.status, ['pending', 'recording', 'stopped', 'processing']),
+          isNull(recordings.deletedAt),
+        ),
+      );
+  }
+
+  async participantJoined(p: {
+    recordingId: string;
+    peerId: string;
+    userId: string | null;
+    fullName: string;
+    role: UserRole;
+    joinedAt: Date;
+  }): Promise<void> {
+    await this.#db
+      .insert(recordingParticipants)
+      .values({ ...p, leftAt: null })
+      .onConflictDoNothing();
+  }
+
+  async participantLeft(recordingId: string, peerId: string, leftAt: Date): Promise<void> {
+    await this.#db
+      .update(recordingParticipants)
+      .set({ leftAt })
+      .where(
+        and(
+          eq(recordingParticipants.recordingId, recordingId),
+          eq(recordingParticipants.peerId, peerId),
+          isNull(recordingParticipants.leftAt),
+        ),
+      );
+  }
+
+  /** Closes every open participant row of a recording (at stop). */
+  async closeParticipants(recordingId: string, leftAt: Date): Promise<void> {
+    await this.#db
+      .update(recordingParticipants)
+      .set({ leftAt })
+      .where(
+        and(
+          eq(recordingParticipants.recordingId, recordingId),
+          isNull(recordingParticipants.leftAt),
+        ),
+      );
+  }
+
+  async listParticipants(recordingId: string): Promise<RecordingParticipantRow[]> {
+    return this.#db
+      .select()
+      .from(recordingParticipants)
+      .where(eq(recordingParticipants.recordingId, recordingId))
+      .orderBy(recordingParticipants.joinedAt);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The one database schema, shared by the embedded PGlite database and
+ * PostgreSQL. Migrations in ./migrations are generated from this file by
+ * drizzle-kit (`npm run db:generate`) and applied at start-up.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  index,
+  inet,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  uniqueIndex,
+  text,
+  timestamp,
+  uuid,
+  varchar,
+  bigserial,
+  doublePrecision,
+} from 'drizzle-orm/pg-core';
+
+export const userRoleEnum = pgEnum('user_role', ['student', 'instructor', 'admin']);
+export const recordingStatusEnum = pgEnum('recording_status', [
+  'pending',
+  'recording',
+  'stopped',
+  'processing',
+  'ready',
+  'failed',
+]);
+export const sharePermissionEnum = pgEnum('share_permission', ['view', 'download', 'share']);
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: varchar('email', { length: 320 }).notNull().unique(),
+  fullName: varchar('full_name', { length: 200 }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  role: userRoleEnum('role').notNull().default('student'),
+  createdAt: createdAt(),
+});
+
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    roomId: varchar('room_id', { length: 64 }).notNull(),
+    title: varchar('title', { length: 500 }).notNull(),
+    description: text('description'),
+    startedBy: uuid('started_by')
+      .notNull()
+      .references(() => users.id),
+    status: recordingStatusEnum('status').notNull().default('pending'),
+    filePath: text('file_path'),
+    fileSize: bigint('file_size', { mode: 'number' }),
+    /** Whole seconds, for listings; `durationMs` keeps the precision. */
+    durationSeconds: integer('duration_seconds'),
+    durationMs: integer('duration_ms'),
+    format: varchar('format', { length: 16 }),
+    videoCodec: varchar('video_codec', { length: 32 }),
+    audioCodec: varchar('audio_codec', { length: 32 }),
+    resolutionWidth: integer('resolution_width'),
+    resolutionHeight: integer('resolution_height'),
+    fps: doublePrecision('fps'),
+    bitrate: integer('bitrate'),
+    sha256: varchar('sha256', { length: 64 }),
+    error: text('error'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    stoppedAt: timestamp('stopped_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    index('recordings_room_id_idx').on(t.roomId),
+    index('recordings_status_idx').on(t.status),
+    index('recordings_created_at_idx').on(t.createdAt),
+    // At most one active recording per room, enforced by the database so that
+    // two server processes cannot both start one.
+    uniqueIndex('recordings_one_active_per_room')
+      .on(t.roomId)
+      .where(sql`status in ('pending', 'recording') and deleted_at is null`),
+  ],
+);
+
+export const recordingParticipants = pgTable(
+  'recording_participants',
+  {
+    recordingId: uuid('recording_id')
+      .notNull()
+      .references(() => recordings.id, { onDelete: 'cascade' }),
+    peerId: varchar('peer_id', { length: 64 }).notNull(),
+    userId: uuid('user_id').references(() => users.id),
+    fullName: varchar('full_name', { length: 200 }).notNull(),
+    role: userRoleEnum('role').notNull(),
+    joinedAt: timestamp('joined_at', { withTimezone: true }).notNull(),
+    leftAt: timestamp('left_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.recordingId, t.peerId] })],
+);
+
+export const recordingSharing = pgTable(
+  'recording_sharing',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    recordingId: uuid('recording_id')
+      .notNull()
+      .references(() => recordings.id, { onDelete: 'cascade' }),
+    sharedWithUserId: uuid('shared_with_user_id').references(() => users.id),
+    sharedWithRole: userRoleEnum('shared_with_role'),
+    permission: sharePermissionEnum('permission').notNull().default('view'),
+    sharedBy: uuid('shared_by')
+      .notNull()
+      .references(() => users.id),
+    sharedAt: timestamp('shared_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('recording_sharing_recording_id_idx').on(t.recordingId)],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actorUserId: uuid('actor_user_id').references(() => users.id),
+    action: varchar('action', { length: 64 }).notNull(),
+    recordingId: uuid('recording_id').references(() => recordings.id),
+    ip: inet('ip'),
+    details: jsonb('details')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+  },
+  (t) => [index('audit_log_recording_id_idx').on(t.recordingId)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type UserRole = (typeof userRoleEnum.enumValues)[number];
+export type RecordingRow = typeof recordings.$inferSelect;
+export type RecordingStatus = (typeof recordingStatusEnum.enumValues)[number];
+export type RecordingParticipantRow = typeof recordingParticipants.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;

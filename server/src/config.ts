@@ -1,0 +1,187 @@
+/**
+ * All configuration, read once from the environment (and `.env`), validated
+ * with zod, with defaults that give a working embedded setup. Nothing else in
+ * the server reads `process.env`. Every variable is listed in `.env.example`.
+ */
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Base URL at which the recorder bot's browser reaches this server. */
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  TRUST_PROXY: bool.default(false),
+
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  SEED_DEMO_USERS: bool.optional(),
+
+  JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
+
+  MEDIASOUP_WORKER_BIN: optionalString,
+  MEDIASOUP_NUM_WORKERS: z.coerce.number().int().positive().optional(),
+  MEDIASOUP_LISTEN_IP: z.string().default('127.0.0.1'),
+  MEDIASOUP_ANNOUNCED_IP: optionalString,
+  MEDIASOUP_RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
+  MEDIASOUP_RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
+  MEDIASOUP_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
+
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  FFMPEG_PATH: z.string().default('ffmpeg'),
+  FFPROBE_PATH: z.string().default('ffprobe'),
+
+  RECORDING_STORAGE_DIR: optionalString,
+  RECORDING_FORMAT: z.enum(['webm']).default('webm'),
+  RECORDING_VIDEO_CODEC: z.enum(['vp8', 'vp9']).default('vp8'),
+  RECORDING_AUDIO_CODEC: z.enum(['opus']).default('opus'),
+  /** Video bitrate of the composite, bits per second. */
+  RECORDING_BITRATE: z.coerce.number().int().min(100_000).max(50_000_000).default(2_500_000),
+  RECORDING_AUDIO_BITRATE: z.coerce.number().int().min(16_000).max(510_000).default(128_000),
+  RECORDING_FPS: z.coerce.number().int().min(1).max(60).default(30),
+  RECORDING_WIDTH: z.coerce.number().int().min(160).max(3840).default(1280),
+  RECORDING_HEIGHT: z.coerce.number().int().min(120).max(2160).default(720),
+  RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  RECORDING_AUTO_DELETE: bool.default(false),
+  RECORDING_MAX_DURATION_SECONDS: z.coerce.number().int().positive().default(4 * 3600),
+  RECORDING_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  RECORDING_STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  RECORDING_MAX_CONCURRENT: z.coerce.number().int().positive().default(4),
+
+  AWS_REGION: optionalString,
+  AWS_S3_BUCKET: optionalString,
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  AWS_S3_ENDPOINT: optionalString,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Thrown with every invalid variable named, so start-up fails in one clear message. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  http: { port: number; host: string; publicUrl: string | undefined; trustProxy: boolean };
+  dataDir: string;
+  database: { url: string | undefined; pgliteDir: string; seedDemoUsers: boolean };
+  auth: { jwtSecret: string | undefined; jwtExpiresInSeconds: number };
+  mediasoup: {
+    workerBin: string | undefined;
+    numWorkers: number;
+    listenIp: string;
+    announcedIp: string | undefined;
+    rtcMinPort: number;
+    rtcMaxPort: number;
+    logLevel: Env['MEDIASOUP_LOG_LEVEL'];
+  };
+  tools: { chromiumPath: string; ffmpegPath: string; ffprobePath: string };
+  recording: {
+    storageDir: string;
+    format: 'webm';
+    videoCodec: 'vp8' | 'vp9';
+    audioCodec: 'opus';
+    videoBitrate: number;
+    audioBitrate: number;
+    fps: number;
+    width: number;
+    height: number;
+    retentionDays: number;
+    autoDelete: boolean;
+    maxDurationSeconds: number;
+    readyTimeoutMs: number;
+    stopTimeoutMs: number;
+    maxConcurrent: number;
+  };
+  aws: {
+    region: string | undefined;
+    bucket: string | undefined;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+    endpoint: string | undefined;
+  };
+}
+
+/** Parses an environment (default: `process.env`) into a Config, or throws ConfigError. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  if (e.MEDIASOUP_RTC_MIN_PORT > e.MEDIASOUP_RTC_MAX_PORT) {
+    throw new ConfigError('invalid configuration: MEDIASOUP_RTC_MIN_PORT > MEDIASOUP_RTC_MAX_PORT');
+  }
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL, trustProxy: e.TRUST_PROXY },
+    dataDir,
+    database: {
+      url: e.DATABASE_URL,
+      pgliteDir: resolve(dataDir, 'pglite'),
+      // Demo accounts have well-known passwords: only ever in embedded mode.
+      seedDemoUsers: e.DATABASE_URL ? false : (e.SEED_DEMO_USERS ?? true),
+    },
+    auth: { jwtSecret: e.JWT_SECRET, jwtExpiresInSeconds: e.JWT_EXPIRES_IN_SECONDS },
+    mediasoup: {
+      workerBin: e.MEDIASOUP_WORKER_BIN,
+      numWorkers: e.MEDIASOUP_NUM_WORKERS ?? Math.max(1, cpus().length),
+      listenIp: e.MEDIASOUP_LISTEN_IP,
+      announcedIp: e.MEDIASOUP_ANNOUNCED_IP,
+      rtcMinPort: e.MEDIASOUP_RTC_MIN_PORT,
+      rtcMaxPort: e.MEDIASOUP_RTC_MAX_PORT,
+      logLevel: e.MEDIASOUP_LOG_LEVEL,
+    },
+    tools: { chromiumPath: e.CHROMIUM_PATH, ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH },
+    recording: {
+      storageDir: resolve(e.RECORDING_STORAGE_DIR ?? resolve(dataDir, 'recordings')),
+      format: e.RECORDING_FORMAT,
+      videoCodec: e.RECORDING_VIDEO_CODEC,
+      audioCodec: e.RECORDING_AUDIO_CODEC,
+      videoBitrate: e.RECORDING_BITRATE,
+      audioBitrate: e.RECORDING_AUDIO_BITRATE,
+      fps: e.RECORDING_FPS,
+      width: e.RECORDING_WIDTH,
+      height: e.RECORDING_HEIGHT,
+      retentionDays: e.RECORDING_RETENTION_DAYS,
+      autoDelete: e.RECORDING_AUTO_DELETE,
+      maxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS,
+      readyTimeoutMs: e.RECORDING_READY_TIMEOUT_MS,
+      stopTimeoutMs: e.RECORDING_STOP_TIMEOUT_MS,
+      maxConcurrent: e.RECORDING_MAX_CONCURRENT,
+    },
+    aws: {
+      region: e.AWS_REGION,
+      bucket: e.AWS_S3_BUCKET,
+      accessKeyId: e.AWS_ACCESS_KEY_ID,
+      secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+      endpoint: e.AWS_S3_ENDPOINT,
+    },
+  };
+}

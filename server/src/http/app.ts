@@ -1,0 +1,88 @@
+/**
+ * The Express application: security headers, request ids and logs, JSON
+ * bodies with a size limit, the API routers, static web bundles, and the one
+ * error middleware. Routers are added by feature through `mount`.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from '../context';
+import { errorHandler, notFoundHandler } from './middlewares/errorHandler';
+import { authRoutes } from './routes/authRoutes';
+import { userRoutes } from './routes/userRoutes';
+
+export const JSON_BODY_LIMIT = '100kb';
+
+export interface HttpAppOptions {
+  /** Extra API routers, mounted under /api/v1 at their path. */
+  apiRouters?: Array<[path: string, router: Router]>;
+  /** Routers mounted at the root before the 404 handler (web pages, static files). */
+  rootRouters?: Router[];
+  /** Answers /healthz: resolves with component states, rejects when unhealthy. */
+  health: () => Promise<Record<string, unknown>>;
+}
+
+export function createHttpApp(ctx: AppContext, options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.http.trustProxy);
+
+  app.use(
+    pinoHttp({
+      logger: ctx.logger.child({ module: 'http' }),
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id =
+          typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Pages load their bundles from this origin and talk to it (HTTP,
+          // WebSocket); media elements play MediaStreams (blob:/mediastream:).
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'connect-src': ["'self'", 'ws:', 'wss:'],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'media-src': ["'self'", 'blob:', 'mediastream:'],
+          'worker-src': ["'self'", 'blob:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
+        },
+      },
+      // Allows the bot's page (same origin) to be embedded nowhere else.
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      res.json({ status: 'ok', ...(await options.health()) });
+    } catch (error) {
+      res.status(503).json({
+        status: 'unavailable',
+        error: { code: 'unavailable', message: (error as Error).message },
+      });
+    }
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: JSON_BODY_LIMIT }));
+  api.use('/auth', authRoutes(ctx));
+  api.use('/users', userRoutes(ctx));
+  for (const [path, router] of options.apiRouters ?? []) api.use(path, router);
+  api.use(notFoundHandler);
+  app.use('/api/v1', api);
+
+  for (const router of options.rootRouters ?? []) app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

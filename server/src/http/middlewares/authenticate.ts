@@ -1,0 +1,54 @@
+/**
+ * Bearer-token authentication. `authenticate` accepts user tokens only;
+ * routes for the recorder bot use `authenticateRecorder`. Handlers read the
+ * principal from `res.locals`.
+ */
+import type { RequestHandler, Response } from 'express';
+import { ForbiddenError, UnauthorizedError } from '../../errors';
+import type { Principal, Role, TokenService } from '../../auth/tokens';
+
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+export type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
+
+function bearer(header: string | undefined): string {
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match?.[1]) throw new UnauthorizedError('missing bearer token');
+  return match[1];
+}
+
+export function authenticate(tokens: TokenService): RequestHandler {
+  return (req, res, next) => {
+    const principal = tokens.verify(bearer(req.headers.authorization));
+    if (principal.kind !== 'user') throw new ForbiddenError('a user token is required');
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+export function authenticateRecorder(tokens: TokenService): RequestHandler {
+  return (req, res, next) => {
+    const principal = tokens.verify(bearer(req.headers.authorization));
+    if (principal.kind !== 'recorder') throw new ForbiddenError('a recorder token is required');
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+export function requireRole(...allowed: Role[]): RequestHandler {
+  return (_req, res, next) => {
+    if (!allowed.includes(userOf(res).role)) throw new ForbiddenError('insufficient role');
+    next();
+  };
+}
+
+export function userOf(res: Response): UserPrincipal {
+  const p = res.locals.principal as Principal | undefined;
+  if (p?.kind !== 'user') throw new UnauthorizedError();
+  return p;
+}
+
+export function recorderOf(res: Response): RecorderPrincipal {
+  const p = res.locals.principal as Principal | undefined;
+  if (p?.kind !== 'recorder') throw new UnauthorizedError();
+  return p;
+}
