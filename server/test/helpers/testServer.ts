@@ -1,0 +1,84 @@
+/**
+ * Starts a real ClassroomServer for an integration test: port 0, a fresh
+ * temporary DATA_DIR (embedded PGlite unless a DATABASE_URL is given), one
+ * mediasoup worker, silent logs. `close()` stops it and removes the data.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '#server/config';
+import { createLogger } from '#server/logger';
+import { ClassroomServer } from '#server/ClassroomServer';
+import { hashPassword } from '#server/auth/passwords';
+import type { UserRole } from '#db/schema';
+
+export interface TestServer {
+  server: ClassroomServer;
+  url: string;
+  dataDir: string;
+  /** Creates a user directly in the database and returns a login token for it. */
+  createUser(role: UserRole, name?: string): Promise<TestUser>;
+  close(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  fullName: string;
+  role: UserRole;
+  token: string;
+}
+
+let userCounter = 0;
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'classroom-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    SEED_DEMO_USERS: 'false',
+    MEDIASOUP_NUM_WORKERS: '1',
+    ...(process.env.MEDIASOUP_WORKER_BIN
+      ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN }
+      : {}),
+    ...env,
+  });
+  const server = new ClassroomServer({
+    config,
+    logger: createLogger(config.logLevel, { pretty: false }),
+  });
+  const url = await server.start();
+  return {
+    server,
+    url,
+    dataDir,
+    async createUser(role, name) {
+      userCounter += 1;
+      const password = `password-${userCounter}-${Math.random().toString(36).slice(2)}`;
+      const fullName = name ?? `${role} ${userCounter}`;
+      const email = `${role}-${userCounter}-${Date.now()}@test.example`;
+      const row = await server.context.users.create({
+        email,
+        fullName,
+        role,
+        passwordHash: await hashPassword(password),
+      });
+      return {
+        id: row.id,
+        email: row.email,
+        password,
+        fullName,
+        role,
+        token: server.context.tokens.issueUserToken(row),
+      };
+    },
+    async close() {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
