@@ -11,6 +11,7 @@ import { createLogger } from '#server/logger';
 import { ClassroomServer } from '#server/ClassroomServer';
 import { hashPassword } from '#server/auth/passwords';
 import type { UserRole } from '#db/schema';
+import type { RecorderBotLauncher } from '#recorder-bot/types';
 
 export interface TestServer {
   server: ClassroomServer;
@@ -32,7 +33,10 @@ export interface TestUser {
 
 let userCounter = 0;
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  { botLauncher }: { botLauncher?: RecorderBotLauncher } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'classroom-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -50,6 +54,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const server = new ClassroomServer({
     config,
     logger: createLogger(config.logLevel, { pretty: false }),
+    ...(botLauncher ? { botLauncher } : {}),
   });
   const url = await server.start();
   return {

@@ -1,0 +1,467 @@
+/**
+ * Starts and stops recordings, receives their slices, finalizes their
+ * files, and tells the room about every transition. Start and stop of the
+ * recordings of one room are serialized (KeyedQueue), and the database's
+ * one-active-recording-per-room index backs that up across processes.
+ */
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RecordingRow } from '#db/schema';
+import { ActiveRecordingExistsError } from '#db/repositories/RecordingsRepository';
+import type { RecorderBotLauncher } from '#recorder-bot/types';
+import { buildRecorderUrl } from '#recorder-page/contract';
+import type { ActiveRecordingInfo } from '#room-client/protocol';
+import type { AppContext } from '../context';
+import type { Logger } from '../logger';
+import type { Principal } from '../auth/tokens';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidStateError,
+  NotFoundError,
+  UnavailableError,
+} from '../errors';
+import { KeyedQueue } from '../utils/KeyedQueue';
+import { RecordingSession, type SessionEnd } from './RecordingSession';
+import type { RoomDirectory } from './RoomDirectory';
+import type { SliceResult } from './SliceWriter';
+import { finalizeRecording } from './finalizeRecording';
+import { isActive } from './lifecycle';
+
+type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
+
+export interface StartRecordingInput {
+  roomId: string;
+  title: string;
+  description?: string | undefined;
+  layout?: 'grid' | undefined;
+}
+
+export interface RecordingServiceOptions {
+  ctx: AppContext;
+  rooms: RoomDirectory;
+  launcher: RecorderBotLauncher;
+  /** Base URL at which the bot's browser reaches this server. */
+  publicUrl: () => string;
+}
+
+export class RecordingService {
+  readonly #ctx: AppContext;
+  readonly #rooms: RoomDirectory;
+  readonly #launcher: RecorderBotLauncher;
+  readonly #publicUrl: () => string;
+  readonly #log: Logger;
+  readonly #queue = new KeyedQueue();
+  /** Active sessions by recording id. */
+  readonly #sessions = new Map<string, RecordingSession>();
+  /** Finalizations in progress, awaited on shutdown. */
+  readonly #finalizing = new Map<string, Promise<void>>();
+  /** End handling (status writes, events) of sessions that just ended. */
+  readonly #endHandling = new Map<string, Promise<void>>();
+  #closed = false;
+
+  constructor({ ctx, rooms, launcher, publicUrl }: RecordingServiceOptions) {
+    this.#ctx = ctx;
+    this.#rooms = rooms;
+    this.#launcher = launcher;
+    this.#publicUrl = publicUrl;
+    this.#log = ctx.logger.child({ module: 'recording-service' });
+  }
+
+  get sessions(): ReadonlyMap<string, RecordingSession> {
+    return this.#sessions;
+  }
+
+  /** Directory of one recording's files. */
+  recordingDir(roomId: string, recordingId: string): string {
+    return join(this.#ctx.config.recording.storageDir, roomId, recordingId);
+  }
+
+  /** The active recording of a room, as shown to people joining it. */
+  activeRecordingFor(roomId: string): ActiveRecordingInfo | null {
+    for (const s of this.#sessions.values()) {
+      if (s.roomId === roomId && !s.ending) {
+        return {
+          recordingId: s.recordingId,
+          title: s.title,
+          startedBy: s.startedBy,
+          timestamp: (s.startedAt ?? s.createdAt).toISOString(),
+        };
+      }
+    }
+    return null;
+  }
+
+  /** True while the recorder token may be used (its session is live). */
+  isRecorderTokenValid(principal: RecorderPrincipal): boolean {
+    const s = this.#sessions.get(principal.recordingId);
+    return !!s && !s.ending && s.tokenId === principal.tokenId && s.roomId === principal.roomId;
+  }
+
+  async start(input: StartRecordingInput, actor: UserPrincipal, ip?: string): Promise<RecordingRow> {
+    if (actor.role !== 'instructor' && actor.role !== 'admin') {
+      throw new ForbiddenError('only instructors and admins can record');
+    }
+    return this.#queue.run(`room:${input.roomId}`, async () => {
+      if (this.#closed) throw new UnavailableError('server is shutting down');
+      if (this.activeRecordingFor(input.roomId)) {
+        throw new ConflictError('this room already has an active recording');
+      }
+      const cfg = this.#ctx.config.recording;
+      if (this.#sessions.size >= cfg.maxConcurrent) {
+        throw new UnavailableError('too many recordings in progress; try again later');
+      }
+      let row: RecordingRow;
+      try {
+        row = await this.#ctx.recordings.create({
+          roomId: input.roomId,
+          title: input.title,
+          description: input.description ?? null,
+          startedBy: actor.userId,
+          metadata: {
+            layout: input.layout ?? 'grid',
+            requested: {
+              width: cfg.width,
+              height: cfg.height,
+              fps: cfg.fps,
+              videoCodec: cfg.videoCodec,
+              videoBitrate: cfg.videoBitrate,
+              audioBitrate: cfg.audioBitrate,
+            },
+          },
+        });
+      } catch (error) {
+        if (error instanceof ActiveRecordingExistsError) {
+          throw new ConflictError('this room already has an active recording');
+        }
+        throw error;
+      }
+      await this.#ctx.audit.record({
+        actorUserId: actor.userId,
+        action: 'recording.start',
+        recordingId: row.id,
+        ip: ip ?? null,
+        details: { roomId: row.roomId },
+      });
+      this.#launchSession(row);
+      return row;
+    });
+  }
+
+  #launchSession(row: RecordingRow): void {
+    const cfg = this.#ctx.config.recording;
+    const dir = this.recordingDir(row.roomId, row.id);
+    const { token, tokenId } = this.#ctx.tokens.issueRecorderToken(
+      { recordingId: row.id, roomId: row.roomId },
+      cfg.maxDurationSeconds + 15 * 60,
+    );
+    const pageUrl = buildRecorderUrl({
+      server: this.#publicUrl(),
+      token,
+      roomId: row.roomId,
+      recordingId: row.id,
+      width: cfg.width,
+      height: cfg.height,
+      fps: cfg.fps,
+      videoCodec: cfg.videoCodec,
+      videoBitrate: cfg.videoBitrate,
+      audioBitrate: cfg.audioBitrate,
+    });
+    const session = new RecordingSession({
+      recording: row,
+      rawPath: join(dir, 'recording.webm'),
+      tokenId,
+      job: {
+        recordingId: row.id,
+        roomId: row.roomId,
+        pageUrl,
+        width: cfg.width,
+        height: cfg.height,
+        readyTimeoutMs: cfg.readyTimeoutMs,
+      },
+      launcher: this.#launcher,
+      repository: this.#ctx.recordings,
+      rooms: this.#rooms,
+      logger: this.#ctx.logger,
+      stopTimeoutMs: cfg.stopTimeoutMs,
+      maxDurationMs: cfg.maxDurationSeconds * 1000,
+    });
+    this.#sessions.set(row.id, session);
+    session.once('@close', () => this.#sessions.delete(row.id));
+    session.on('recording', (startedAt) => void this.#onRecording(session, startedAt));
+    session.once('ended', (end) => {
+      const handling = this.#onEnded(session, end).finally(() => this.#endHandling.delete(row.id));
+      this.#endHandling.set(row.id, handling);
+    });
+    void session.start();
+  }
+
+  async #onRecording(session: RecordingSession, startedAt: Date): Promise<void> {
+    const row = await this.#ctx.recordings
+      .transition(session.recordingId, ['pending'], 'recording', {
+        startedAt,
+        filePath: join(this.recordingDir(session.roomId, session.recordingId), 'recording.webm'),
+      })
+      .catch((error: unknown) => {
+        this.#log.error({ err: error, recordingId: session.recordingId }, 'status update failed');
+        return undefined;
+      });
+    if (!row) return;
+    this.#rooms.broadcast(session.roomId, 'recording-started', {
+      recordingId: session.recordingId,
+      title: session.title,
+      startedBy: session.startedBy,
+      timestamp: startedAt.toISOString(),
+    });
+  }
+
+  async #onEnded(session: RecordingSession, end: SessionEnd): Promise<void> {
+    const id = session.recordingId;
+    const log = this.#log.child({ recordingId: id, roomId: session.roomId });
+    try {
+      if (end.bytes === 0) {
+        await this.#fail(session.roomId, id, end.kind === 'failed' ? end.reason : 'stopped before any media was recorded', end.stoppedAt);
+        return;
+      }
+      // Whatever was recorded is kept, even when the bot failed midway.
+      const stopped = await this.#ctx.recordings.transition(id, ['recording', 'pending'], 'stopped', {
+        stoppedAt: end.stoppedAt,
+        durationMs: end.durationMs,
+        durationSeconds: Math.round(end.durationMs / 1000),
+        fileSize: end.bytes,
+        error: end.kind === 'failed' ? `recording cut short: ${end.reason}` : null,
+        startedAt: session.startedAt ?? end.stoppedAt,
+      });
+      if (!stopped) return;
+      this.#rooms.broadcast(session.roomId, 'recording-stopped', {
+        recordingId: id,
+        duration: end.durationMs / 1000,
+        fileSize: end.bytes,
+        timestamp: end.stoppedAt.toISOString(),
+      });
+      if (end.kind === 'failed') {
+        this.#rooms.broadcast(session.roomId, 'recording-error', {
+          recordingId: id,
+          error: end.reason,
+          timestamp: end.stoppedAt.toISOString(),
+        });
+      }
+      this.#startFinalize(stopped);
+    } catch (error) {
+      log.error({ err: error }, 'could not record the end of a recording');
+    }
+  }
+
+  async #fail(roomId: string, id: string, reason: string, at: Date): Promise<void> {
+    const row = await this.#ctx.recordings.transition(
+      id,
+      ['pending', 'recording', 'stopped', 'processing'],
+      'failed',
+      { error: reason, stoppedAt: at },
+    );
+    if (!row) return;
+    this.#log.warn({ recordingId: id, reason }, 'recording failed');
+    this.#rooms.broadcast(roomId, 'recording-error', {
+      recordingId: id,
+      error: reason,
+      timestamp: at.toISOString(),
+    });
+    await rm(this.recordingDir(roomId, id), { recursive: true, force: true });
+  }
+
+  #startFinalize(row: RecordingRow): void {
+    if (this.#finalizing.has(row.id)) return;
+    const task = this.#finalize(row).finally(() => this.#finalizing.delete(row.id));
+    this.#finalizing.set(row.id, task);
+  }
+
+  async #finalize(row: RecordingRow): Promise<void> {
+    const { ffmpegPath, ffprobePath } = this.#ctx.config.tools;
+    const dir = this.recordingDir(row.roomId, row.id);
+    const path = join(dir, 'recording.webm');
+    const processing =
+      row.status === 'processing'
+        ? row
+        : await this.#ctx.recordings.transition(row.id, ['stopped'], 'processing');
+    if (!processing) return;
+    try {
+      const participants = await this.#ctx.recordings.listParticipants(row.id);
+      const result = await finalizeRecording({
+        ffmpeg: ffmpegPath,
+        ffprobe: ffprobePath,
+        rawPath: path,
+        outputPath: path,
+        metadata: {
+          recordingId: row.id,
+          roomId: row.roomId,
+          title: row.title,
+          description: row.description,
+          startedBy: row.startedBy,
+          startedAt: row.startedAt,
+          stoppedAt: row.stoppedAt,
+          participants: participants.map((p) => ({
+            peerId: p.peerId,
+            userId: p.userId,
+            fullName: p.fullName,
+            role: p.role,
+            joinedAt: p.joinedAt,
+            leftAt: p.leftAt,
+          })),
+        },
+      });
+      const { probe } = result;
+      const durationMs = probe.durationMs ?? row.durationMs ?? 0;
+      const ready = await this.#ctx.recordings.transition(row.id, ['processing'], 'ready', {
+        filePath: result.path,
+        fileSize: result.fileSize,
+        sha256: result.sha256,
+        durationMs,
+        durationSeconds: Math.round(durationMs / 1000),
+        format: 'webm',
+        videoCodec: probe.video?.codec ?? null,
+        audioCodec: probe.audio?.codec ?? null,
+        resolutionWidth: probe.video?.width ?? null,
+        resolutionHeight: probe.video?.height ?? null,
+        fps: probe.video?.fps ?? null,
+        bitrate: probe.bitrate,
+        completedAt: new Date(),
+      });
+      await this.#ctx.recordings.mergeMetadata(row.id, {
+        thumbnail: result.thumbnailPath ? 'thumbnail.jpg' : null,
+        audioSampleRate: probe.audio?.sampleRate ?? null,
+        audioChannels: probe.audio?.channels ?? null,
+      });
+      if (ready) {
+        this.#log.info({ recordingId: row.id, durationMs, size: result.fileSize }, 'recording ready');
+        this.#rooms.broadcast(row.roomId, 'recording-ready', {
+          recordingId: row.id,
+          status: 'ready',
+        });
+      }
+    } catch (error) {
+      this.#log.error({ err: error, recordingId: row.id }, 'finalization failed');
+      const row2 = await this.#ctx.recordings.transition(row.id, ['processing'], 'failed', {
+        error: `finalization failed: ${(error as Error).message}`.slice(0, 2000),
+      });
+      if (row2) {
+        this.#rooms.broadcast(row.roomId, 'recording-error', {
+          recordingId: row.id,
+          error: 'finalization failed',
+          timestamp: new Date().toISOString(),
+        });
+      }
+    }
+  }
+
+  async stop(recordingId: string, actor: UserPrincipal, ip?: string): Promise<RecordingRow> {
+    const row = await this.#ctx.recordings.findById(recordingId);
+    if (!row) throw new NotFoundError('recording not found');
+    if (row.startedBy !== actor.userId && actor.role !== 'admin') {
+      throw new ForbiddenError('only the instructor who started it or an admin can stop it');
+    }
+    return this.#queue.run(`room:${row.roomId}`, async () => {
+      const session = this.#sessions.get(recordingId);
+      if (session) {
+        await this.#ctx.audit.record({
+          actorUserId: actor.userId,
+          action: 'recording.stop',
+          recordingId,
+          ip: ip ?? null,
+        });
+        await session.stop();
+        // The session emitted 'ended' before stop() resolved: its handling is registered.
+        await this.#endHandling.get(recordingId);
+      }
+      const current = await this.#ctx.recordings.findById(recordingId, { includeDeleted: true });
+      if (!current) throw new NotFoundError('recording not found');
+      return current;
+    });
+  }
+
+  /** Accepts one slice from a bot, after checking that its token is the live one. */
+  async acceptSlice(
+    principal: RecorderPrincipal,
+    recordingId: string,
+    seq: number,
+    data: Uint8Array,
+  ): Promise<SliceResult> {
+    if (principal.recordingId !== recordingId) {
+      throw new ForbiddenError('this token is for another recording');
+    }
+    const session = this.#sessions.get(recordingId);
+    if (!session || session.tokenId !== principal.tokenId) {
+      throw new InvalidStateError('this recording is not accepting slices');
+    }
+    return session.acceptSlice(seq, data);
+  }
+
+  /** Soft-deletes a recording and removes its files. */
+  async delete(recordingId: string, actor: UserPrincipal, ip?: string): Promise<Date> {
+    const row = await this.#ctx.recordings.findById(recordingId);
+    if (!row) throw new NotFoundError('recording not found');
+    if (row.startedBy !== actor.userId && actor.role !== 'admin') {
+      throw new ForbiddenError('only the owner or an admin can delete a recording');
+    }
+    return this.#queue.run(`room:${row.roomId}`, async () => {
+      if (this.#sessions.has(recordingId) || this.#finalizing.has(recordingId)) {
+        throw new InvalidStateError('stop the recording and let it finish processing first');
+      }
+      const deletedAt = new Date();
+      const deleted = await this.#ctx.recordings.softDelete(recordingId, deletedAt);
+      if (!deleted) throw new NotFoundError('recording not found');
+      await rm(this.recordingDir(row.roomId, row.id), { recursive: true, force: true });
+      await this.#ctx.audit.record({
+        actorUserId: actor.userId,
+        action: 'recording.delete',
+        recordingId,
+        ip: ip ?? null,
+      });
+      return deletedAt;
+    });
+  }
+
+  /**
+   * After a restart: recordings left pending/recording lost their bot; keep
+   * what reached the disk and finalize it, or mark them failed; recordings
+   * left stopped/processing are finalized again.
+   */
+  async recover(): Promise<void> {
+    const rows = await this.#ctx.recordings.findUnfinished();
+    for (const row of rows) {
+      if (this.#sessions.has(row.id)) continue;
+      const path = join(this.recordingDir(row.roomId, row.id), 'recording.webm');
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => 0,
+      );
+      if (isActive(row.status)) {
+        if (size === 0) {
+          await this.#fail(row.roomId, row.id, 'the server restarted before any media was recorded', new Date());
+          continue;
+        }
+        const stopped = await this.#ctx.recordings.transition(row.id, ['pending', 'recording'], 'stopped', {
+          stoppedAt: new Date(),
+          fileSize: size,
+          error: 'recording cut short: the server restarted',
+          startedAt: row.startedAt ?? row.createdAt,
+        });
+        if (stopped) this.#startFinalize(stopped);
+      } else if (size > 0) {
+        this.#startFinalize(row);
+      } else {
+        await this.#fail(row.roomId, row.id, 'recording file missing after restart', new Date());
+      }
+    }
+    if (rows.length > 0) this.#log.info({ count: rows.length }, 'recovered unfinished recordings');
+  }
+
+  /** Stops every session (their files are kept and finalized), then waits for finalizations. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#sessions.values()].map((s) => s.stop()));
+    await Promise.allSettled([...this.#endHandling.values()]);
+    await Promise.allSettled([...this.#finalizing.values()]);
+  }
+}

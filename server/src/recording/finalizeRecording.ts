@@ -1,0 +1,104 @@
+/**
+ * Turns the raw MediaRecorder WebM (no duration, no cues: not seekable) into
+ * the deliverable: an ffmpeg stream-copy remux (which writes duration and
+ * cues), ffprobe facts, its SHA-256, a thumbnail from the middle, and a
+ * metadata.json beside it. The raw file is kept until the remux succeeded.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { probe, runTool, type ProbeResult } from './ffmpeg';
+
+export interface FinalizeOptions {
+  ffmpeg: string;
+  ffprobe: string;
+  /** The raw file as written from the slices. */
+  rawPath: string;
+  /** Where the finished file goes. */
+  outputPath: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface FinalizeResult {
+  path: string;
+  fileSize: number;
+  sha256: string;
+  probe: ProbeResult;
+  thumbnailPath: string | null;
+  metadataPath: string;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+export async function finalizeRecording(options: FinalizeOptions): Promise<FinalizeResult> {
+  const { ffmpeg, ffprobe, rawPath, outputPath } = options;
+  const dir = dirname(outputPath);
+  const tmp = join(dir, '.remux.webm');
+  await rm(tmp, { force: true });
+  await runTool(ffmpeg, [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    // Slices end where MediaRecorder cut them: tolerate a truncated last cluster.
+    '-fflags',
+    '+genpts+discardcorrupt',
+    '-i',
+    rawPath,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'webm',
+    '-y',
+    tmp,
+  ]);
+  await chmod(tmp, 0o600);
+  await rename(tmp, outputPath);
+  if (rawPath !== outputPath) await rm(rawPath, { force: true });
+
+  const facts = await probe(ffprobe, outputPath);
+  const [{ size }, sha256] = await Promise.all([stat(outputPath), sha256File(outputPath)]);
+
+  let thumbnailPath: string | null = join(dir, 'thumbnail.jpg');
+  try {
+    const at = facts.durationMs ? (facts.durationMs / 2000).toFixed(3) : '0';
+    await runTool(ffmpeg, [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-ss',
+      at,
+      '-i',
+      outputPath,
+      '-frames:v',
+      '1',
+      '-vf',
+      'scale=640:-2',
+      '-q:v',
+      '4',
+      '-y',
+      thumbnailPath,
+    ]);
+    await chmod(thumbnailPath, 0o600);
+  } catch {
+    // A recording without video frames has no thumbnail; that is not a failure.
+    thumbnailPath = null;
+  }
+
+  const metadataPath = join(dir, 'metadata.json');
+  await writeFile(
+    metadataPath,
+    `${JSON.stringify({ ...options.metadata, file: { size, sha256 }, probe: facts }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
+  return { path: outputPath, fileSize: size, sha256, probe: facts, thumbnailPath, metadataPath };
+}
