@@ -52,7 +52,7 @@ export async function openDatabase({
       const { migrate: run } = await import('drizzle-orm/postgres-js/migrator');
       await run(db, { migrationsFolder });
     }
-    handle = makeHandle(db as unknown as Database, 'postgres', () => client.end({ timeout: 5 }));
+    handle = makeHandle(db, 'postgres', () => client.end({ timeout: 5 }));
   } else {
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
@@ -63,7 +63,7 @@ export async function openDatabase({
       const { migrate: run } = await import('drizzle-orm/pglite/migrator');
       await run(db, { migrationsFolder });
     }
-    handle = makeHandle(db as unknown as Database, 'pglite', () => client.close());
+    handle = makeHandle(db, 'pglite', () => client.close());
   }
   return handle;
 }

@@ -64,7 +64,9 @@ export class ClassroomServer {
     try {
       const secret = resolveJwtSecret(config.auth.jwtSecret, config.dataDir);
       if (secret.source !== 'env' && config.database.url) {
-        log.warn('JWT_SECRET is not set: using a secret generated under DATA_DIR (set it when running several instances)');
+        log.warn(
+          'JWT_SECRET is not set: using a secret generated under DATA_DIR (set it when running several instances)',
+        );
       }
       this.#database = await openDatabase({
         databaseUrl: config.database.url,

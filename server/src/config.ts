@@ -34,7 +34,11 @@ const envSchema = z.object({
   SEED_DEMO_USERS: bool.optional(),
 
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(12 * 3600),
+  JWT_EXPIRES_IN_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(12 * 3600),
 
   MEDIASOUP_WORKER_BIN: optionalString,
   MEDIASOUP_NUM_WORKERS: z.coerce.number().int().positive().optional(),
@@ -60,7 +64,11 @@ const envSchema = z.object({
   RECORDING_HEIGHT: z.coerce.number().int().min(120).max(2160).default(720),
   RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RECORDING_AUTO_DELETE: bool.default(false),
-  RECORDING_MAX_DURATION_SECONDS: z.coerce.number().int().positive().default(4 * 3600),
+  RECORDING_MAX_DURATION_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 3600),
   RECORDING_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   RECORDING_STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   RECORDING_MAX_CONCURRENT: z.coerce.number().int().positive().default(4),
@@ -127,7 +135,10 @@ export interface Config {
 
 /** Parses an environment (default: `process.env`) into a Config, or throws ConfigError. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(source);
+  // `PORT=` (as in a copied .env.example) means "unset": without this, number
+  // coercion would turn it into 0 instead of the default.
+  const set = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(set);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
@@ -158,7 +169,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       rtcMaxPort: e.MEDIASOUP_RTC_MAX_PORT,
       logLevel: e.MEDIASOUP_LOG_LEVEL,
     },
-    tools: { chromiumPath: e.CHROMIUM_PATH, ffmpegPath: e.FFMPEG_PATH, ffprobePath: e.FFPROBE_PATH },
+    tools: {
+      chromiumPath: e.CHROMIUM_PATH,
+      ffmpegPath: e.FFMPEG_PATH,
+      ffprobePath: e.FFPROBE_PATH,
+    },
     recording: {
       storageDir: resolve(e.RECORDING_STORAGE_DIR ?? resolve(dataDir, 'recordings')),
       format: e.RECORDING_FORMAT,

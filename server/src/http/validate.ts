@@ -2,7 +2,11 @@
 import type { z } from 'zod';
 import { BadRequestError } from '../errors';
 
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({

@@ -3,6 +3,7 @@
  * least-loaded worker for a new router, replaces a worker that dies, and
  * tells its owner which worker died so the rooms on it can be closed.
  */
+import type * as mediasoupModule from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logger';
 import { EnhancedEventEmitter } from '../utils/EnhancedEventEmitter';
@@ -23,7 +24,7 @@ export interface WorkerPoolEvents {
   listenerError: [event: string, error: unknown];
 }
 
-type Mediasoup = typeof import('mediasoup');
+type Mediasoup = typeof mediasoupModule;
 
 export class MediasoupWorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> {
   readonly #mediasoup: Mediasoup;

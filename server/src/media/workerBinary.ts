@@ -13,7 +13,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const recipeFiles = ['scripts/mediasoup-worker/build.sh', 'scripts/mediasoup-worker/patch-meson.mjs'];
+const recipeFiles = [
+  'scripts/mediasoup-worker/build.sh',
+  'scripts/mediasoup-worker/patch-meson.mjs',
+];
 
 /** Where build.sh puts the worker for the installed mediasoup version and this recipe. */
 export function cachedWorkerBinPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -8,7 +8,9 @@ import { EventEmitter } from 'node:events';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EventMap = Record<string, any[]>;
 
-export class EnhancedEventEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> extends EventEmitter {
+export class EnhancedEventEmitter<
+  E extends { [K in keyof E]: unknown[] } = EventMap,
+> extends EventEmitter {
   override emit<K extends keyof E & string>(event: K, ...args: E[K]): boolean {
     return super.emit(event, ...args);
   }

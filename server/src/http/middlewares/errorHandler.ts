@@ -3,7 +3,13 @@
  * status, body-parser failures to 400/413, everything else to a logged 500.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, NotFoundError, PayloadTooLargeError, BadRequestError, toErrorBody } from '../../errors';
+import {
+  AppError,
+  NotFoundError,
+  PayloadTooLargeError,
+  BadRequestError,
+  toErrorBody,
+} from '../../errors';
 
 interface HttpishError {
   type?: string;

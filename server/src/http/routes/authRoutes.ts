@@ -44,7 +44,10 @@ export function authRoutes(ctx: AppContext): Router {
     const input = parseInput(loginSchema, req.body, 'login');
     const user = await ctx.users.findByEmail(input.email);
     // Verify against a dummy hash for unknown emails: same answer, same time.
-    const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+    const ok = await verifyPassword(
+      user?.passwordHash ?? (await dummyPasswordHash()),
+      input.password,
+    );
     if (!user || !ok) {
       await ctx.audit.record({
         actorUserId: user?.id ?? null,
