@@ -177,7 +177,13 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
       recordingId: id,
       ip: req.ip,
     });
-    await sendRecordingFile(res, row.filePath, row.sha256, downloadName(row));
+    const etag = `"${row.sha256}"`;
+    if (ifNoneMatch(req.headers['if-none-match'], etag)) {
+      res.setHeader('ETag', etag);
+      res.status(304).end();
+      return;
+    }
+    await sendRecordingFile(res, row.filePath, etag, downloadName(row));
   });
 
   return router;
@@ -188,9 +194,14 @@ function downloadName(row: RecordingRow): string {
   return `${safe}-${row.id.slice(0, 8)}.webm`;
 }
 
-/** Sends with Range support; the ETag is the file's SHA-256 (strong), so If-None-Match/If-Range work. */
-function sendRecordingFile(res: Response, path: string, sha256: string, name: string): Promise<void> {
-  res.setHeader('ETag', `"${sha256}"`);
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+/** Sends with Range support; the ETag is the file's SHA-256 (strong), so If-Range works too. */
+function sendRecordingFile(res: Response, path: string, etag: string, name: string): Promise<void> {
+  res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', 'private, no-cache');
   return new Promise((resolve, reject) => {
     res.download(
