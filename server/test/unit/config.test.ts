@@ -1,0 +1,110 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '#server/config';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('an empty environment gives a working embedded setup with the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.http).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      publicUrl: undefined,
+      trustProxy: false,
+    });
+    expect(config.dataDir).toBe(resolve('./data'));
+    expect(config.database).toEqual({
+      url: undefined,
+      pgliteDir: resolve('./data/pglite'),
+      seedDemoUsers: true,
+    });
+    expect(config.auth).toEqual({ jwtSecret: undefined, jwtExpiresInSeconds: 12 * 3600 });
+    expect(config.mediasoup).toMatchObject({
+      workerBin: undefined,
+      listenIp: '127.0.0.1',
+      rtcMinPort: 40000,
+      rtcMaxPort: 49999,
+      logLevel: 'warn',
+    });
+    expect(config.mediasoup.numWorkers).toBeGreaterThanOrEqual(1);
+    expect(config.recording).toMatchObject({
+      storageDir: resolve('./data/recordings'),
+      format: 'webm',
+      videoCodec: 'vp8',
+      audioCodec: 'opus',
+      videoBitrate: 2_500_000,
+      fps: 30,
+      retentionDays: 30,
+      autoDelete: false,
+    });
+  });
+
+  it('DATABASE_URL selects PostgreSQL and never seeds the demo accounts', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app@db:5432/classroom',
+      SEED_DEMO_USERS: 'true',
+    });
+    expect(config.database.url).toBe('postgres://app@db:5432/classroom');
+    expect(config.database.seedDemoUsers).toBe(false);
+  });
+
+  it('values are parsed: numbers, booleans, and paths relative to DATA_DIR', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATA_DIR: '/srv/classroom',
+      RECORDING_AUTO_DELETE: 'yes',
+      TRUST_PROXY: '1',
+      MEDIASOUP_NUM_WORKERS: '3',
+      SEED_DEMO_USERS: 'false',
+    });
+    expect(config.http.port).toBe(8080);
+    expect(config.http.trustProxy).toBe(true);
+    expect(config.database.pgliteDir).toBe('/srv/classroom/pglite');
+    expect(config.database.seedDemoUsers).toBe(false);
+    expect(config.recording.storageDir).toBe('/srv/classroom/recordings');
+    expect(config.recording.autoDelete).toBe(true);
+    expect(config.mediasoup.numWorkers).toBe(3);
+  });
+
+  it('an empty variable counts as unset (a copied .env.example keeps the defaults)', () => {
+    const config = loadConfig({ PORT: '', DATABASE_URL: '', MEDIASOUP_NUM_WORKERS: '' });
+    expect(config.http.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.mediasoup.numWorkers).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['JWT_SECRET', 'too-short'],
+    ['RECORDING_AUTO_DELETE', 'maybe'],
+    ['RECORDING_VIDEO_CODEC', 'h265'],
+    ['LOG_LEVEL', 'loud'],
+    ['PUBLIC_URL', 'not a url'],
+  ])('a bad %s (%j) throws a ConfigError naming the variable', (name, value) => {
+    expect(configError({ [name]: value }).message).toContain(name);
+  });
+
+  it('every bad variable is named in one error', () => {
+    const { message } = configError({ PORT: 'x', RECORDING_FPS: '0' });
+    expect(message).toContain('PORT');
+    expect(message).toContain('RECORDING_FPS');
+  });
+
+  it('an RTC port range with min above max is rejected', () => {
+    expect(
+      configError({ MEDIASOUP_RTC_MIN_PORT: '45000', MEDIASOUP_RTC_MAX_PORT: '44000' }).message,
+    ).toContain('MEDIASOUP_RTC_MIN_PORT');
+  });
+});
