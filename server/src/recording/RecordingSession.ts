@@ -52,6 +52,8 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   readonly #writer: SliceWriter;
   #bot?: RecorderBot;
   #startedAt?: Date;
+  /** When the page's MediaRecorder started (its `ready` signal): the file's time zero. */
+  #mediaStartedAt?: Date;
   #ending?: Promise<SessionEnd>;
   #closed = false;
   #maxDurationTimer?: NodeJS.Timeout;
@@ -129,6 +131,7 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
         return;
       }
       await bot.ready();
+      this.#mediaStartedAt ??= new Date();
       this.#log.info('recorder bot ready');
     } catch (error) {
       this.#log.error({ err: error }, 'recorder bot failed to start');
@@ -140,7 +143,9 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   async acceptSlice(seq: number, data: Uint8Array): Promise<SliceResult> {
     const result = await this.#writer.write(seq, data);
     if (result.outcome === 'appended' && seq === 0) {
-      this.#startedAt = new Date();
+      // Slice 0 holds the media from the recorder's start, so that is when
+      // the recording started (not when its first second arrived).
+      this.#startedAt = this.#mediaStartedAt ?? new Date();
       this.safeEmit('recording', this.#startedAt);
     } else if (result.outcome === 'gap' || result.outcome === 'conflict') {
       this.#log.warn({ result }, 'slice refused');
@@ -159,6 +164,8 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   }
 
   async #doEnd(failure: string | undefined): Promise<SessionEnd> {
+    // The recording ends when the stop is asked, not when the last slice lands.
+    const stoppedAt = new Date();
     clearTimeout(this.#maxDurationTimer);
     const bot = this.#bot;
     let reason = failure;
@@ -181,7 +188,6 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
       this.#log.error({ err: error }, 'could not fsync the recording file');
       reason ??= 'could not write the recording file';
     });
-    const stoppedAt = new Date();
     this.#unwatchPeers?.();
     await this.#participantWrites;
     await this.#options.repository

@@ -72,6 +72,7 @@ interface FfprobeJson {
     r_frame_rate?: string;
     sample_rate?: string;
     channels?: number;
+    nb_read_packets?: string;
   }>;
 }
 
@@ -80,6 +81,12 @@ function rate(value: string | undefined): number | null {
   const [num, den] = value.split('/').map(Number);
   if (!num || !den) return null;
   return Math.round((num / den) * 100) / 100;
+}
+
+function measuredFps(packets: string | undefined, durationSeconds: number): number | null {
+  const count = Number(packets);
+  if (!Number.isFinite(count) || count <= 0 || !(durationSeconds > 0)) return null;
+  return Math.round((count / durationSeconds) * 100) / 100;
 }
 
 /** ffprobe a media file into the fields the database keeps. */
@@ -91,6 +98,9 @@ export async function probe(ffprobe: string, file: string): Promise<ProbeResult>
     'json',
     '-show_format',
     '-show_streams',
+    // Counting packets reads the file without decoding: the true frame count,
+    // since MediaRecorder's WebM declares a 1 kHz time base, not a frame rate.
+    '-count_packets',
     file,
   ]);
   const json = JSON.parse(stdout) as FfprobeJson;
@@ -107,7 +117,7 @@ export async function probe(ffprobe: string, file: string): Promise<ProbeResult>
           codec: v.codec_name ?? 'unknown',
           width: v.width ?? 0,
           height: v.height ?? 0,
-          fps: rate(v.avg_frame_rate) ?? rate(v.r_frame_rate),
+          fps: measuredFps(v.nb_read_packets, duration) ?? rate(v.avg_frame_rate),
         }
       : null,
     audio: a
