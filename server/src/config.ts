@@ -82,6 +82,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Names of every variable read here (a test keeps `.env.example` in step with it). */
+export const configVariableNames = Object.keys(envSchema.shape) as ReadonlyArray<keyof Env>;
+
 /** Thrown with every invalid variable named, so start-up fails in one clear message. */
 export class ConfigError extends Error {
   constructor(message: string) {

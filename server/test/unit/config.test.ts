@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '#server/config';
+import { ConfigError, configVariableNames, loadConfig } from '#server/config';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -106,5 +108,17 @@ describe('loadConfig', () => {
     expect(
       configError({ MEDIASOUP_RTC_MIN_PORT: '45000', MEDIASOUP_RTC_MAX_PORT: '44000' }).message,
     ).toContain('MEDIASOUP_RTC_MIN_PORT');
+  });
+});
+
+describe('.env.example', () => {
+  const example = parse(readFileSync(new URL('../../../.env.example', import.meta.url)));
+
+  it('lists every configuration variable, and nothing else', () => {
+    expect(Object.keys(example).sort()).toEqual([...configVariableNames].sort());
+  });
+
+  it('its values are the defaults: copying it to .env changes nothing', () => {
+    expect(loadConfig(example)).toEqual(loadConfig({}));
   });
 });
