@@ -1,0 +1,54 @@
+/**
+ * The page's view of the compositor: one canvas to record, tiles to show,
+ * video tracks to draw. Two implementations: WorkerCompositor (frames and
+ * drawing in a Worker, the fast path) and MainThreadCompositor (the fallback
+ * where MediaStreamTrackProcessor is missing).
+ */
+import type { CompositorStats, FirstFrameInfo } from './CompositorEngine';
+import type { TileSpec } from './TileBook';
+
+export interface CompositorOptions {
+  /** The page's canvas; the compositor sets its size. */
+  canvas: HTMLCanvasElement;
+  width: number;
+  height: number;
+  fps: number;
+  onFirstFrame: (info: FirstFrameInfo) => void;
+  onError: (message: string, fatal: boolean) => void;
+}
+
+export interface Compositor {
+  readonly mode: 'worker' | 'main-thread';
+  setTiles(tiles: TileSpec[]): void;
+  addVideo(videoId: string, track: MediaStreamTrack): void;
+  removeVideo(videoId: string): void;
+  /** Starts the frame clock. */
+  start(): void;
+  /** The latest stats (the worker's are at most half a second old). */
+  stats(): CompositorStats;
+  /** Stops drawing and releases the videos. Idempotent. */
+  close(): void;
+}
+
+export const emptyCompositorStats: CompositorStats = {
+  tiles: 0,
+  videoTiles: 0,
+  framesDrawn: 0,
+  framesPerSecond: 0,
+  droppedFrames: 0,
+  drawMsAvg: 0,
+  drawMsMax: 0,
+};
+
+/** `MediaStreamTrackProcessor` (Chromium, on the page; not in TypeScript's DOM lib). */
+export interface TrackProcessorConstructor {
+  new (init: { track: MediaStreamTrack; maxBufferSize?: number }): {
+    readonly readable: ReadableStream<VideoFrame>;
+  };
+}
+
+/** The page's MediaStreamTrackProcessor, if the browser has one. */
+export function trackProcessorConstructor(): TrackProcessorConstructor | undefined {
+  return (globalThis as { MediaStreamTrackProcessor?: TrackProcessorConstructor })
+    .MediaStreamTrackProcessor;
+}

@@ -1,0 +1,281 @@
+/**
+ * The recorder page's life: join the room as the hidden recorder, follow its
+ * participants into the compositor (pictures) and the mixer (sound), record
+ * canvas + mix with MediaRecorder, upload each slice in order, and stop on
+ * the bot's request. Implements the contract's {@link RecorderPageApi}.
+ */
+import {
+  RoomClient,
+  type RemoteTrack,
+  type RemoteTrackRef,
+  type TrackStateEvent,
+} from '../../room-client/src/RoomClient';
+import { AudioMixer } from './AudioMixer';
+import { emptyCompositorStats, trackProcessorConstructor, type Compositor } from './Compositor';
+import type { FirstFrameInfo } from './CompositorEngine';
+import type {
+  RecorderPageApi,
+  RecorderParams,
+  RecorderSignal,
+  RecorderState,
+  RecorderStats,
+  RecorderStopResult,
+} from './contract';
+import { MainThreadCompositor } from './MainThreadCompositor';
+import { SliceRecorder, webmMimeType } from './SliceRecorder';
+import { SliceUploader } from './SliceUploader';
+import { TileBook } from './TileBook';
+import { WorkerCompositor } from './WorkerCompositor';
+
+export interface RecorderPageOptions {
+  canvas: HTMLCanvasElement;
+  /** URL of the compositor worker bundle. */
+  workerUrl: URL;
+  /** Writes a signal for the bot (a console line). */
+  signal: (signal: RecorderSignal) => void;
+  /** Shows the visible error element. */
+  showError: (message: string) => void;
+  log: (message: string) => void;
+}
+
+/** One recording, from join to the last uploaded slice. */
+export class RecorderPage implements RecorderPageApi {
+  readonly #options: RecorderPageOptions;
+  readonly #tiles = new TileBook();
+  #state: RecorderState = 'loading';
+  #lastError: string | null = null;
+  #room: RoomClient | undefined;
+  #compositor: Compositor | undefined;
+  #mixer: AudioMixer | undefined;
+  #recorder: SliceRecorder | undefined;
+  #uploader: SliceUploader<Blob> | undefined;
+  #stopping: Promise<RecorderStopResult> | undefined;
+  #shownTiles: unknown = null;
+
+  constructor(options: RecorderPageOptions) {
+    this.#options = options;
+  }
+
+  get state(): RecorderState {
+    return this.#state;
+  }
+
+  stats(): RecorderStats {
+    const compositor = this.#compositor?.stats() ?? emptyCompositorStats;
+    const upload = this.#uploader?.stats();
+    return {
+      state: this.#state,
+      tiles: this.#tiles.tiles().length,
+      framesDrawn: compositor.framesDrawn,
+      framesPerSecond: compositor.framesPerSecond,
+      droppedFrames: compositor.droppedFrames,
+      drawMsAvg: compositor.drawMsAvg,
+      slicesSent: upload?.slicesSent ?? 0,
+      bytesSent: upload?.bytesSent ?? 0,
+      lastSliceSeq: upload?.lastSeq ?? -1,
+      pendingSlices: upload?.pending ?? 0,
+      audioTracks: this.#mixer?.trackCount ?? 0,
+      uptimeMs: Math.round(performance.now()),
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Joins and starts recording; failures end in the `error` state, never a rejection. */
+  async run(params: RecorderParams): Promise<void> {
+    try {
+      await this.#run(params);
+    } catch (error) {
+      this.fail(`cannot start recording: ${describe(error)}`);
+    }
+  }
+
+  /** A fatal failure: state `error`, the visible element, an `error` signal. */
+  fail(message: string): void {
+    this.#lastError = message;
+    this.#options.log(`fatal: ${message}`);
+    if (this.#state !== 'ended') this.#state = 'error';
+    this.#options.showError(message);
+    this.#options.signal({ type: 'error', message, fatal: true });
+  }
+
+  /** See {@link RecorderPageApi.stop}. */
+  stop(): Promise<RecorderStopResult> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #run(params: RecorderParams): Promise<void> {
+    const { canvas, workerUrl, log } = this.#options;
+    const mimeType = webmMimeType(params.videoCodec);
+    if (typeof MediaRecorder === 'undefined' || !MediaRecorder.isTypeSupported(mimeType)) {
+      throw new Error(`this browser cannot record ${mimeType}`);
+    }
+
+    const onError = (message: string, fatal: boolean) =>
+      fatal ? this.fail(message) : this.#warn(message);
+    const onFirstFrame = ({ tiles, videoTiles }: FirstFrameInfo) =>
+      this.#options.signal({ type: 'first-frame', tiles, videoTiles });
+    const TrackProcessor = trackProcessorConstructor();
+    const common = {
+      canvas,
+      width: params.width,
+      height: params.height,
+      fps: params.fps,
+      onFirstFrame,
+      onError,
+    };
+    this.#compositor =
+      TrackProcessor && 'transferControlToOffscreen' in canvas
+        ? new WorkerCompositor({ ...common, workerUrl, TrackProcessor })
+        : new MainThreadCompositor(common);
+    log(`compositor: ${this.#compositor.mode}, ${params.width}x${params.height}@${params.fps}`);
+    this.#mixer = new AudioMixer({ onError: (message) => this.#warn(message) });
+
+    this.#state = 'joining';
+    const room = new RoomClient({
+      serverUrl: params.server,
+      token: params.token,
+      roomId: params.roomId,
+      mode: 'recorder',
+    });
+    this.#room = room;
+    this.#follow(room);
+    await room.join();
+    if (this.#stopping) return;
+    log(`joined room ${params.roomId}: ${this.#tiles.participantCount} participant(s)`);
+
+    await this.#mixer.resume();
+    const video = canvas.captureStream(params.fps).getVideoTracks()[0];
+    if (!video) throw new Error('canvas.captureStream(params.fps) gave no video track');
+    const stream = new MediaStream([video, this.#mixer.track]);
+
+    const uploader = new SliceUploader<Blob>({
+      server: params.server,
+      recordingId: params.recordingId,
+      token: params.token,
+      fetch: (url, init) => fetch(url, init),
+      onUploaded: (seq, bytes) => {
+        if (seq === 0) this.#options.signal({ type: 'first-slice', bytes });
+      },
+      onRetry: (seq, reason, attempt) =>
+        this.#warn(`slice ${seq}: upload attempt ${attempt} failed (${reason}); retrying`, false),
+      onFatal: (error) => {
+        this.fail(error.message);
+        // Nothing more can reach the server: stop producing slices.
+        this.#recorder?.stop().catch(() => {});
+      },
+    });
+    this.#uploader = uploader;
+    this.#recorder = new SliceRecorder({
+      stream,
+      videoCodec: params.videoCodec,
+      videoBitsPerSecond: params.videoBitrate,
+      audioBitsPerSecond: params.audioBitrate,
+      sliceMs: params.sliceMs,
+      onSlice: (slice) => {
+        if (!uploader.closed && !uploader.fatalError) uploader.enqueue(slice);
+      },
+      onError: (message) => this.fail(message),
+    });
+
+    // Same task: the compositor's first tick, and so `first-frame`, comes after `ready`.
+    this.#compositor.start();
+    this.#recorder.start();
+    this.#updateState();
+    this.#options.signal({ type: 'ready', mimeType: this.#recorder.mimeType });
+    log(`recording ${mimeType} in ${params.sliceMs} ms slices`);
+  }
+
+  #follow(room: RoomClient): void {
+    room.on('peer-joined', (peer) => {
+      if (this.#tiles.addPeer(peer)) this.#pushTiles();
+    });
+    room.on('peer-left', ({ peerId }) => {
+      if (this.#tiles.removePeer(peerId)) this.#pushTiles();
+    });
+    room.on('track', (track: RemoteTrack) => this.#addTrack(track));
+    room.on('track-ended', (ref: RemoteTrackRef) => {
+      if (ref.kind === 'audio') {
+        this.#mixer?.removeTrack(ref.producerId);
+        return;
+      }
+      this.#compositor?.removeVideo(ref.producerId);
+      if (this.#tiles.removeVideo(ref.producerId)) this.#pushTiles();
+    });
+    const onPause = (paused: boolean) => (event: TrackStateEvent) => {
+      if (event.kind === 'video' && this.#tiles.setPaused(event.producerId, paused)) {
+        this.#pushTiles();
+      }
+    };
+    room.on('track-paused', onPause(true));
+    room.on('track-resumed', onPause(false));
+    room.on('room-closed', ({ reason }) => this.fail(`the room was closed: ${reason}`));
+    room.on('disconnected', ({ reason }) => {
+      if (!this.#stopping) this.fail(`disconnected from the room: ${reason}`);
+    });
+    room.on('error', (error) => this.#warn(error.message));
+  }
+
+  #addTrack({ peerId, producerId, kind, source, track, paused }: RemoteTrack): void {
+    if (kind === 'audio') {
+      this.#mixer?.addTrack(producerId, track);
+      return;
+    }
+    this.#compositor?.addVideo(producerId, track);
+    this.#tiles.addVideo({ peerId, videoId: producerId, source, paused });
+    this.#pushTiles();
+  }
+
+  #pushTiles(): void {
+    const tiles = this.#tiles.tiles();
+    if (tiles === this.#shownTiles) return;
+    this.#shownTiles = tiles;
+    this.#compositor?.setTiles(tiles);
+    this.#updateState();
+  }
+
+  #updateState(): void {
+    if (this.#state !== 'waiting' && this.#state !== 'recording' && this.#state !== 'joining') {
+      return;
+    }
+    if (this.#recorder?.state !== 'recording') return;
+    this.#state = this.#tiles.participantCount > 0 ? 'recording' : 'waiting';
+  }
+
+  #warn(message: string, remember = true): void {
+    if (remember) this.#lastError = message;
+    this.#options.log(`warning: ${message}`);
+    this.#options.signal({ type: 'error', message, fatal: false });
+  }
+
+  async #stop(): Promise<RecorderStopResult> {
+    const failed = this.#state === 'error';
+    if (!failed) this.#state = 'stopping';
+    this.#options.log('stopping: flushing the last slice');
+    try {
+      await this.#recorder?.stop();
+      this.#compositor?.close();
+      this.#mixer?.close();
+      const leaving = this.#room?.leave();
+      const upload = this.#uploader ? await this.#uploader.drain() : { lastSeq: -1, bytesSent: 0 };
+      await leaving;
+      const result = { lastSeq: upload.lastSeq, bytesSent: upload.bytesSent };
+      this.#state = 'ended';
+      this.#options.signal({ type: 'ended', ...result });
+      this.#options.log(`ended: ${result.lastSeq + 1} slices, ${result.bytesSent} bytes`);
+      return result;
+    } catch (error) {
+      const message = `stop failed: ${describe(error)}`;
+      if (this.#lastError !== message) this.fail(message);
+      throw new Error(message);
+    } finally {
+      this.#compositor?.close();
+      this.#mixer?.close();
+      this.#room?.close();
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,88 @@
+/**
+ * MediaRecorder producing WebM slices every `sliceMs`, each handed to
+ * `onSlice` in order (empty ones included: the uploader numbers them all).
+ * `stop()` resolves after the final slice was handed over.
+ */
+
+/** Chromium's MediaRecorder options beyond the DOM lib's. */
+interface ChromiumMediaRecorderOptions extends MediaRecorderOptions {
+  /** Milliseconds between keyframes (Chromium): seekable, HLS-friendly files. */
+  videoKeyFrameIntervalDuration?: number;
+}
+
+export interface SliceRecorderOptions {
+  stream: MediaStream;
+  videoCodec: 'vp8' | 'vp9';
+  videoBitsPerSecond: number;
+  audioBitsPerSecond: number;
+  sliceMs: number;
+  keyFrameIntervalMs?: number;
+  onSlice: (slice: Blob) => void;
+  onError: (message: string) => void;
+}
+
+/** The WebM mime type for a codec pair. */
+export function webmMimeType(videoCodec: 'vp8' | 'vp9'): string {
+  return `video/webm;codecs=${videoCodec},opus`;
+}
+
+/** Wraps one MediaRecorder for one recording. */
+export class SliceRecorder {
+  readonly mimeType: string;
+  readonly #recorder: MediaRecorder;
+  readonly #sliceMs: number;
+  #stopped: Promise<void> | undefined;
+
+  /** Throws when the browser cannot record this codec pair. */
+  constructor({
+    stream,
+    videoCodec,
+    videoBitsPerSecond,
+    audioBitsPerSecond,
+    sliceMs,
+    keyFrameIntervalMs = 2000,
+    onSlice,
+    onError,
+  }: SliceRecorderOptions) {
+    this.mimeType = webmMimeType(videoCodec);
+    if (!MediaRecorder.isTypeSupported(this.mimeType)) {
+      throw new Error(`MediaRecorder cannot record ${this.mimeType} in this browser`);
+    }
+    const options: ChromiumMediaRecorderOptions = {
+      mimeType: this.mimeType,
+      videoBitsPerSecond,
+      audioBitsPerSecond,
+      videoKeyFrameIntervalDuration: keyFrameIntervalMs,
+    };
+    this.#recorder = new MediaRecorder(stream, options);
+    this.#sliceMs = sliceMs;
+    this.#recorder.addEventListener('dataavailable', (event) => onSlice(event.data));
+    this.#recorder.addEventListener('error', (event) => {
+      const error = (event as Event & { error?: unknown }).error;
+      onError(`MediaRecorder: ${error instanceof Error ? error.message : 'failed'}`);
+    });
+  }
+
+  get state(): RecordingState {
+    return this.#recorder.state;
+  }
+
+  start(): void {
+    this.#recorder.start(this.#sliceMs);
+  }
+
+  /** Flushes the pending data and stops; resolves after the last slice. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopped ??= new Promise<void>((resolve) => {
+      if (this.#recorder.state === 'inactive') {
+        resolve();
+        return;
+      }
+      // 'stop' fires after the final 'dataavailable'.
+      this.#recorder.addEventListener('stop', () => resolve(), { once: true });
+      this.#recorder.requestData();
+      this.#recorder.stop();
+    });
+    return this.#stopped;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Grid layout math for the composite picture. Pure functions, no DOM: the
+ * compositor calls them only when the tile list or the canvas size changes,
+ * never per frame.
+ *
+ * Videos are fitted inside their cell ("contain", letterboxed), not cropped:
+ * a recording of a class must not cut off a face or the slide a student holds
+ * up; the bars cost a little area and nothing else.
+ */
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface GridShape {
+  cols: number;
+  rows: number;
+}
+
+/**
+ * Columns × rows for `count` tiles: the smallest near-square grid, wider than
+ * tall (1→1×1, 2→2×1, 3-4→2×2, 5-6→3×2, 7-9→3×3, 10-12→4×3, 13-16→4×4, …).
+ */
+export function gridShape(count: number): GridShape {
+  if (count <= 0) return { cols: 0, rows: 0 };
+  const cols = Math.ceil(Math.sqrt(count));
+  const rows = Math.ceil(count / cols);
+  return { cols, rows };
+}
+
+export interface GridOptions {
+  width: number;
+  height: number;
+  /** Space between cells and around the grid, in pixels. */
+  gap?: number;
+}
+
+/**
+ * The cells of a grid of `count` equal cells filling a canvas of
+ * `width`×`height` with `gap` pixels between and around them. Coordinates are
+ * whole pixels so that cell edges stay crisp; cells of the last, incomplete
+ * row are centred horizontally.
+ */
+export function gridCells(count: number, { width, height, gap = 4 }: GridOptions): Rect[] {
+  const { cols, rows } = gridShape(count);
+  if (cols === 0) return [];
+  const cellWidth = Math.max(1, Math.floor((width - gap * (cols + 1)) / cols));
+  const cellHeight = Math.max(1, Math.floor((height - gap * (rows + 1)) / rows));
+  // Centre the whole grid: rounding leaves a few spare pixels.
+  const offsetX = Math.floor((width - (cols * cellWidth + (cols + 1) * gap)) / 2);
+  const offsetY = Math.floor((height - (rows * cellHeight + (rows + 1) * gap)) / 2);
+  const cells: Rect[] = [];
+  for (let index = 0; index < count; index++) {
+    const row = Math.floor(index / cols);
+    const col = index % cols;
+    const inRow = row === rows - 1 ? count - row * cols : cols;
+    const rowOffset = Math.floor(((cols - inRow) * (cellWidth + gap)) / 2);
+    cells.push({
+      x: offsetX + rowOffset + gap + col * (cellWidth + gap),
+      y: offsetY + gap + row * (cellHeight + gap),
+      width: cellWidth,
+      height: cellHeight,
+    });
+  }
+  return cells;
+}
+
+/**
+ * The largest rectangle of the source's aspect ratio that fits inside `cell`,
+ * centred (letterbox or pillarbox). Writes into `out` when given, so the
+ * per-frame path can reuse one object.
+ */
+export function fitRect(
+  sourceWidth: number,
+  sourceHeight: number,
+  cell: Rect,
+  out: Rect = { x: 0, y: 0, width: 0, height: 0 },
+): Rect {
+  if (sourceWidth <= 0 || sourceHeight <= 0) {
+    out.x = cell.x;
+    out.y = cell.y;
+    out.width = cell.width;
+    out.height = cell.height;
+    return out;
+  }
+  const scale = Math.min(cell.width / sourceWidth, cell.height / sourceHeight);
+  const width = Math.min(cell.width, Math.round(sourceWidth * scale));
+  const height = Math.min(cell.height, Math.round(sourceHeight * scale));
+  out.x = cell.x + Math.floor((cell.width - width) / 2);
+  out.y = cell.y + Math.floor((cell.height - height) / 2);
+  out.width = width;
+  out.height = height;
+  return out;
+}
+
+/** Font size (px) of the name label for a cell: readable, never huge. */
+export function labelFontSize(cell: Rect): number {
+  return Math.round(Math.min(28, Math.max(11, cell.height * 0.06)));
+}
+
+/**
+ * The name label's box: bottom-left of the cell, inset by a margin, as wide
+ * as the text plus padding but never wider than the cell allows.
+ */
+export function labelRect(cell: Rect, textWidth: number, fontSize: number): Rect {
+  const padding = Math.round(fontSize * 0.5);
+  const margin = Math.round(fontSize * 0.4);
+  const height = Math.round(fontSize * 1.6);
+  const width = Math.min(Math.ceil(textWidth) + padding * 2, Math.max(0, cell.width - margin * 2));
+  return { x: cell.x + margin, y: cell.y + cell.height - margin - height, width, height };
+}
+
+/** The widest text the label of `cell` can hold (for ellipsizing long names). */
+export function labelMaxTextWidth(cell: Rect, fontSize: number): number {
+  const padding = Math.round(fontSize * 0.5);
+  const margin = Math.round(fontSize * 0.4);
+  return Math.max(0, cell.width - margin * 2 - padding * 2);
+}
+
+/** Up to two initials of a display name ("Ada Lovelace" → "AL", "bob" → "B"). */
+export function initialsOf(name: string): string {
+  const words = name
+    .trim()
+    .split(/[\s._-]+/u)
+    .filter((word) => word.length > 0);
+  const first = words[0];
+  if (first === undefined) return '?';
+  const last = words.length > 1 ? words[words.length - 1] : undefined;
+  const letter = (word: string) => Array.from(word)[0]?.toLocaleUpperCase() ?? '';
+  return letter(first) + (last === undefined ? '' : letter(last));
+}
+
+const placeholderPalette = [
+  '#5b6abf',
+  '#2f8f83',
+  '#b5584f',
+  '#8a5fb0',
+  '#c07a2c',
+  '#3f7fb5',
+  '#6d8f3a',
+  '#b04f86',
+] as const;
+
+/** A stable background colour for a participant's placeholder tile. */
+export function placeholderColor(key: string): string {
+  let hash = 2166136261;
+  for (let index = 0; index < key.length; index++) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 16777619);
+  }
+  return placeholderPalette[(hash >>> 0) % placeholderPalette.length] ?? placeholderPalette[0];
+}
+
+/** Circle of the placeholder's initials: centred, a third of the cell's short side. */
+export function placeholderCircle(cell: Rect): { cx: number; cy: number; radius: number } {
+  const radius = Math.max(8, Math.round(Math.min(cell.width, cell.height) * 0.22));
+  return {
+    cx: cell.x + Math.round(cell.width / 2),
+    cy: cell.y + Math.round(cell.height / 2),
+    radius,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Entry of the recorder page (bundled to recorder.js): reads the contract's
+ * parameters, exposes `window[RECORDER_GLOBAL]`, and runs the recording.
+ * Loaded by index.html as a module; no inline script (CSP script-src 'self').
+ */
+import {
+  formatSignal,
+  parseRecorderParams,
+  RECORDER_GLOBAL,
+  type RecorderPageApi,
+  type RecorderSignal,
+} from './contract';
+import { RecorderPage } from './RecorderPage';
+
+function showError(message: string): void {
+  let element = document.querySelector<HTMLDivElement>('[data-testid="recorder-error"]');
+  if (!element) {
+    element = document.createElement('div');
+    element.className = 'error';
+    element.dataset.testid = 'recorder-error';
+    element.setAttribute('role', 'alert');
+    document.body.append(element);
+  }
+  element.textContent = message;
+}
+
+function signal(value: RecorderSignal): void {
+  console.info(formatSignal(value));
+}
+
+function log(message: string): void {
+  console.info(`[recorder] ${message}`);
+}
+
+function main(): void {
+  const parsed = parseRecorderParams(location.search, location.hash);
+  // The token has been read: keep it out of the address bar and history.
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+
+  const canvas = document.querySelector<HTMLCanvasElement>('canvas#composite');
+  const page = new RecorderPage({
+    canvas: canvas ?? document.createElement('canvas'),
+    workerUrl: new URL('compositor-worker.js', import.meta.url),
+    signal,
+    showError,
+    log,
+  });
+  const api: RecorderPageApi = {
+    get state() {
+      return page.state;
+    },
+    stats: () => page.stats(),
+    stop: () => page.stop(),
+  };
+  Object.defineProperty(window, RECORDER_GLOBAL, { value: api, enumerable: true });
+
+  if (!parsed.ok) {
+    page.fail(parsed.message);
+    return;
+  }
+  if (!canvas) {
+    page.fail('the page has no canvas#composite');
+    return;
+  }
+  void page.run(parsed.params);
+}
+
+main();

@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CompositorEngine, type Canvas2D, type FrameSlot } from '../../src/CompositorEngine';
+import type { TileSpec } from '../../src/TileBook';
+
+/** A 2D context that records the drawing calls the engine makes. */
+function fakeContext() {
+  const calls: string[] = [];
+  const context = {
+    fillStyle: '',
+    font: '',
+    textAlign: 'left',
+    textBaseline: 'alphabetic',
+    fillRect: (x: number, y: number, w: number, h: number) =>
+      calls.push(`fillRect ${x},${y},${w},${h}`),
+    drawImage: (image: { id: string }, x: number, y: number, w: number, h: number) =>
+      calls.push(`drawImage ${image.id} ${x},${y},${w},${h}`),
+    fillText: (text: string) => calls.push(`fillText ${text}`),
+    measureText: (text: string) => ({ width: text.length * 8 }),
+    beginPath: () => {},
+    arc: () => {},
+    fill: () => calls.push('fill'),
+  };
+  return { context: context as unknown as Canvas2D, calls };
+}
+
+const tile = (peerId: string, videoId: string | null): TileSpec => ({
+  id: `${peerId}:camera`,
+  peerId,
+  label: peerId.toUpperCase(),
+  initials: peerId.slice(0, 1).toUpperCase(),
+  color: '#123456',
+  videoId,
+});
+
+function setup(fps = 10) {
+  const { context, calls } = fakeContext();
+  const slots = new Map<string, FrameSlot>();
+  let clock = 0;
+  const firstFrames: unknown[] = [];
+  const engine = new CompositorEngine({
+    context,
+    width: 1280,
+    height: 720,
+    fps,
+    slot: (id) => slots.get(id),
+    now: () => clock,
+    onFirstFrame: (info) => firstFrames.push(info),
+  });
+  const frame = (id: string, seq: number, width = 640, height = 480): FrameSlot => {
+    const slot = { image: { id } as unknown as CanvasImageSource, width, height, seq };
+    slots.set(id, slot);
+    return slot;
+  };
+  return {
+    engine,
+    calls,
+    slots,
+    frame,
+    firstFrames,
+    advance: (ms: number) => (clock += ms),
+  };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('CompositorEngine', () => {
+  it('draws the waiting screen when nobody is in the room', () => {
+    const { engine, calls } = setup();
+    engine.drawFrame();
+    expect(calls).toContain('fillRect 0,0,1280,720');
+    expect(calls).toContain('fillText Waiting for participants…');
+  });
+
+  it('draws a placeholder with initials and name until the first video frame arrives', () => {
+    const { engine, calls, frame } = setup();
+    engine.setTiles([tile('ada', 'v1')]);
+    engine.drawFrame();
+    expect(calls).toContain('fillText A');
+    expect(calls).toContain('fillText ADA');
+    expect(calls.some((c) => c.startsWith('drawImage'))).toBe(false);
+    calls.length = 0;
+    frame('v1', 1);
+    engine.drawFrame();
+    // 4:3 in a 1272x712 cell: letterboxed to 949x712, centred.
+    expect(calls).toContain('drawImage v1 165,4,949,712');
+    expect(calls).toContain('fillText ADA');
+  });
+
+  it('redraws a tile only when its video has a new frame, but touches the canvas every tick', () => {
+    const { engine, calls, frame } = setup();
+    engine.setTiles([tile('ada', 'v1'), tile('bob', 'v2')]);
+    frame('v1', 1);
+    frame('v2', 1);
+    engine.drawFrame();
+    calls.length = 0;
+    engine.drawFrame();
+    expect(calls).toEqual(['fillRect 0,0,1,1']);
+    calls.length = 0;
+    frame('v2', 2);
+    engine.drawFrame();
+    expect(calls.filter((c) => c.startsWith('drawImage'))).toEqual([
+      expect.stringMatching(/^drawImage v2 /),
+    ]);
+  });
+
+  it('redraws everything after the tile list changes', () => {
+    const { engine, calls, frame } = setup();
+    engine.setTiles([tile('ada', 'v1')]);
+    frame('v1', 1);
+    engine.drawFrame();
+    engine.setTiles([tile('ada', 'v1'), tile('bob', null)]);
+    calls.length = 0;
+    engine.drawFrame();
+    expect(calls[0]).toBe('fillRect 0,0,1280,720');
+    expect(calls.some((c) => c.startsWith('drawImage v1'))).toBe(true);
+    expect(calls).toContain('fillText B');
+  });
+
+  it('goes back to the placeholder when the video disappears', () => {
+    const { engine, calls, frame, slots } = setup();
+    engine.setTiles([tile('ada', 'v1')]);
+    frame('v1', 1);
+    engine.drawFrame();
+    slots.delete('v1');
+    calls.length = 0;
+    engine.drawFrame();
+    expect(calls).toContain('fillText A');
+  });
+
+  it('ticks at the configured rate, reports the first frame once, and counts skipped ticks', () => {
+    vi.useFakeTimers();
+    const { engine, firstFrames, advance } = setup(10);
+    engine.setTiles([tile('ada', null)]);
+    engine.start();
+    expect(engine.stats().framesDrawn).toBe(1);
+    expect(firstFrames).toEqual([{ tiles: 1, videoTiles: 0 }]);
+    for (let i = 0; i < 9; i++) {
+      advance(100);
+      vi.advanceTimersByTime(100);
+    }
+    expect(engine.stats().framesDrawn).toBe(10);
+    expect(engine.stats().droppedFrames).toBe(0);
+    // The tick due at 1000 ms runs 350 ms late: those due at 1100 and 1200
+    // are skipped (not drawn in a burst), the one due at 1300 runs at once.
+    advance(450);
+    vi.advanceTimersByTime(100);
+    expect(engine.stats().framesDrawn).toBe(11);
+    expect(engine.stats().droppedFrames).toBe(2);
+    vi.advanceTimersByTime(1);
+    expect(engine.stats().framesDrawn).toBe(12);
+    expect(firstFrames).toHaveLength(1);
+    engine.stop();
+    vi.advanceTimersByTime(1000);
+    expect(engine.stats().framesDrawn).toBe(12);
+  });
+});
