@@ -1,0 +1,97 @@
+/**
+ * The real recorder bot (Debian Chromium via puppeteer) against a real
+ * server: an empty room records its waiting screen into a valid file, a page
+ * that never signals readiness fails the recording with a clear reason, and
+ * no browser outlives its recording.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startTestServer, type TestServer } from '../../helpers/testServer';
+import { pidsMatching } from '../../helpers/processes';
+import { probe } from '#server/recording/ffmpeg';
+
+let server: TestServer | undefined;
+let blank: Server | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await new Promise<void>((resolve) => (blank ? blank.close(() => resolve()) : resolve()));
+  blank = undefined;
+  // Every bot's Chromium is gone once the server closed.
+  await vi.waitFor(async () => expect(await pidsMatching('recorder-bot-')).toEqual([]), {
+    timeout: 15_000,
+    interval: 200,
+  });
+});
+
+async function post(url: string, token: string, body?: unknown) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe('recorder bot (real Chromium)', () => {
+  it('records an empty room: waiting screen at the configured size, seekable, then no browser left', async () => {
+    server = await startTestServer({ RECORDING_WIDTH: '640', RECORDING_HEIGHT: '360', RECORDING_FPS: '15' });
+    const instructor = await server.createUser('instructor');
+    const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
+      roomId: 'empty-room',
+      title: 'Nobody here',
+    });
+    expect(start.status).toBe(201);
+    const id = start.json.recordingId as string;
+    const session = server.server.recording.sessions.get(id)!;
+    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(3), { timeout: 30_000, interval: 100 });
+    expect(await pidsMatching('recorder-bot-')).not.toEqual([]);
+
+    const stop = await post(`${server.url}/api/v1/recordings/${id}/stop`, instructor.token);
+    expect(stop.status).toBe(200);
+    await vi.waitFor(
+      async () => expect((await server!.server.context.recordings.findById(id))?.status).toBe('ready'),
+      { timeout: 30_000, interval: 100 },
+    );
+    const row = (await server.server.context.recordings.findById(id))!;
+    expect(row.resolutionWidth).toBe(640);
+    expect(row.resolutionHeight).toBe(360);
+    expect(row.videoCodec).toBe('vp8');
+    expect(row.audioCodec).toBe('opus');
+    const facts = await probe('ffprobe', row.filePath!);
+    expect(facts.durationMs).toBeGreaterThan(2000);
+    // The bot closed its browser with the recording, before the server closed.
+    await vi.waitFor(async () => expect(await pidsMatching('recorder-bot-')).toEqual([]), { timeout: 15_000, interval: 200 });
+  });
+
+  it('a page that never becomes ready fails the recording with a clear reason', async () => {
+    blank = createServer((_req, res) => res.end('<!doctype html><title>not the recorder</title>'));
+    await new Promise<void>((resolve) => blank!.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = blank.address() as AddressInfo;
+    server = await startTestServer({
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      RECORDING_READY_TIMEOUT_MS: '3000',
+    });
+    const instructor = await server.createUser('instructor');
+    const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
+      roomId: 'never-ready',
+      title: 'Broken page',
+    });
+    const id = start.json.recordingId as string;
+    await vi.waitFor(
+      async () => expect((await server!.server.context.recordings.findById(id))?.status).toBe('failed'),
+      { timeout: 30_000, interval: 100 },
+    );
+    const row = (await server.server.context.recordings.findById(id))!;
+    expect(row.error).toMatch(/not ready after 3000 ms/);
+    // The room is free again.
+    const again = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
+      roomId: 'never-ready',
+      title: 'Second try',
+    });
+    expect(again.status).toBe(201);
+    await post(`${server.url}/api/v1/recordings/${again.json.recordingId as string}/stop`, instructor.token);
+  });
+});
