@@ -17,6 +17,7 @@ import { TokenService } from './auth/tokens';
 import { resolveJwtSecret } from './auth/jwtSecret';
 import { seedDemoUsers } from './auth/demoUsers';
 import { createHttpApp } from './http/app';
+import { webRoutes } from './http/routes/webRoutes';
 import { MediasoupWorkerPool } from './media/MediasoupWorkerPool';
 
 export interface ClassroomServerOptions {
@@ -107,6 +108,7 @@ export class ClassroomServer {
           const media = await workers.check();
           return { database: database.kind, mediasoupWorkers: media.workers };
         },
+        rootRouters: [webRoutes()],
       });
       this.#http = createServer(app);
       await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,62 @@
+/**
+ * Entry point of the classroom UI bundle. The server serves one HTML shell
+ * per page with `<body data-page=…>`; this picks the page and checks the
+ * session (sessionStorage) against the server first.
+ */
+import './styles.css';
+import { ApiError, currentUser } from './api';
+import { showError } from './components/toast';
+import { renderAdminRecordersPage } from './pages/adminRecordersPage';
+import { renderHomePage } from './pages/homePage';
+import { renderRoomPage } from './pages/roomPage';
+import { roomIdFromPath } from './roomId';
+import { clearSession, loadSession, redirectToLogin, saveSession, type Session } from './session';
+
+/** The stored session if the server still accepts its token (refreshing the user), else null. */
+async function verifiedSession(): Promise<Session | null> {
+  const session = loadSession();
+  if (!session) return null;
+  try {
+    const user = await currentUser(session.token);
+    const fresh = { token: session.token, user };
+    saveSession(fresh);
+    return fresh;
+  } catch (error) {
+    if (
+      error instanceof ApiError &&
+      (error.status === 401 || error.status === 403 || error.status === 404)
+    ) {
+      clearSession();
+      return null;
+    }
+    // Server unreachable for a moment: keep the session, the page will say what fails.
+    return session;
+  }
+}
+
+async function main(): Promise<void> {
+  const page = document.body.dataset.page;
+  const session = await verifiedSession();
+  if (page === 'home') {
+    renderHomePage(session);
+    return;
+  }
+  if (!session) {
+    redirectToLogin();
+    return;
+  }
+  if (page === 'room') {
+    const roomId = roomIdFromPath(location.pathname);
+    if (!roomId) {
+      location.replace('/');
+      return;
+    }
+    renderRoomPage(session, roomId);
+  } else if (page === 'admin-recorders') {
+    renderAdminRecordersPage(session);
+  } else {
+    location.replace('/');
+  }
+}
+
+main().catch((error: unknown) => showError('The page failed to start', error));

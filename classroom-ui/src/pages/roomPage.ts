@@ -1,0 +1,509 @@
+/**
+ * `/room/:roomId`: lobby with camera/mic preview, then the call (a grid of
+ * remote participants, mute, camera, leave), the Record/Stop toggle and the
+ * recordings panel for instructors and admins, and the recording indicator
+ * for everyone. Media and signalling are the RoomClient's; this file only
+ * turns its events into DOM.
+ */
+import { RoomClient, type RoomClientLogger } from '#room-client/RoomClient';
+import type { ActiveRecordingInfo, PeerInfo } from '#room-client/protocol';
+import { createHeader } from '../components/header';
+import { showError, showToast } from '../components/toast';
+import { appRoot, h, replaceChildren, setBusy } from '../dom';
+import { defaultRecordingTitle } from '../format';
+import { icon } from '../icons';
+import { startRecording, stopRecording } from '../recordingsApi';
+import { canRecord, type Session } from '../session';
+import { LocalMedia } from '../room/LocalMedia';
+import { ParticipantTile } from '../room/ParticipantTile';
+import { RecordingsPanel } from '../room/RecordingsPanel';
+
+export type RoomState = 'idle' | 'joining' | 'joined' | 'left' | 'error';
+
+const logger: RoomClientLogger = {
+  debug: () => {},
+  info: (message, ...args) => console.info(`[room] ${message}`, ...args),
+  warn: (message, ...args) => console.warn(`[room] ${message}`, ...args),
+  error: (message, ...args) => console.error(`[room] ${message}`, ...args),
+};
+
+export function renderRoomPage(session: Session, roomId: string): void {
+  new RoomPage(session, roomId).mount(appRoot());
+}
+
+class RoomPage {
+  readonly #session: Session;
+  readonly #roomId: string;
+  readonly #canRecord: boolean;
+  #state: RoomState = 'idle';
+  #client: RoomClient | null = null;
+  readonly #tiles = new Map<string, ParticipantTile>();
+  readonly #local: LocalMedia;
+  /** The room's recording as announced by the server (join result, recording-* events). */
+  #recording: ActiveRecordingInfo | null = null;
+  /** A recording this user started that the server has not announced yet. */
+  #pendingStart: string | null = null;
+  /** Settles when getUserMedia has answered (with a stream or not). */
+  #mediaSettled: Promise<void> = Promise.resolve();
+
+  readonly #root: HTMLElement;
+  readonly #headerContext: HTMLElement;
+  readonly #headerStatus: HTMLElement;
+  readonly #header: HTMLElement;
+  readonly #lobby: HTMLElement;
+  readonly #lobbyMessage: HTMLElement;
+  readonly #lobbyPreview: HTMLElement;
+  readonly #call: HTMLElement;
+  readonly #grid: HTMLElement;
+  readonly #empty: HTMLElement;
+  readonly #selfSlot: HTMLElement;
+  readonly #joinButton: HTMLButtonElement;
+  readonly #leaveButton: HTMLButtonElement;
+  readonly #micButton: HTMLButtonElement;
+  readonly #cameraButton: HTMLButtonElement;
+  readonly #recordButton: HTMLButtonElement | null;
+  readonly #titleInput: HTMLInputElement | null;
+  readonly #panel: RecordingsPanel | null;
+
+  constructor(session: Session, roomId: string) {
+    this.#session = session;
+    this.#roomId = roomId;
+    this.#canRecord = canRecord(session.user);
+    this.#local = new LocalMedia(session.user.fullName);
+
+    const header = createHeader(session.user, roomId);
+    this.#header = header.element;
+    this.#headerStatus = header.status;
+    this.#headerContext = h('span', { class: 'header-count', 'data-testid': 'participant-count' });
+    this.#header.querySelector('.header-context')?.appendChild(this.#headerContext);
+
+    this.#joinButton = h(
+      'button',
+      { class: 'btn btn-primary btn-lg', type: 'button', 'data-testid': 'join' },
+      icon('join'),
+      'Join',
+    );
+    this.#joinButton.addEventListener('click', () => void this.#join());
+    this.#lobbyMessage = h('p', { class: 'lobby-message', 'data-testid': 'room-message' });
+    this.#lobbyPreview = h('div', { class: 'lobby-preview' });
+    this.#lobby = h(
+      'section',
+      { class: 'lobby card' },
+      this.#lobbyPreview,
+      h(
+        'div',
+        { class: 'lobby-side' },
+        h('p', { class: 'lobby-eyebrow' }, 'Room'),
+        h('h1', { class: 'lobby-title' }, roomId),
+        this.#lobbyMessage,
+        this.#joinButton,
+      ),
+    );
+
+    this.#grid = h('div', { class: 'grid', 'data-count': '0' });
+    this.#empty = h(
+      'div',
+      { class: 'stage-empty' },
+      icon('users', 'icon icon-xl'),
+      h('p', { class: 'stage-empty-title' }, 'Nobody else is here yet'),
+      h('p', { class: 'stage-empty-text' }, 'Others appear here as soon as they join this room.'),
+    );
+    this.#selfSlot = h('div', { class: 'self-view' });
+    this.#call = h('section', { class: 'call' }, this.#grid, this.#empty, this.#selfSlot);
+
+    this.#micButton = this.#toggleButton('mic-toggle', () => void this.#toggleMic());
+    this.#cameraButton = this.#toggleButton('camera-toggle', () => void this.#toggleCamera());
+    this.#leaveButton = h(
+      'button',
+      { class: 'btn btn-danger', type: 'button', 'data-testid': 'leave' },
+      icon('leave'),
+      'Leave',
+    );
+    this.#leaveButton.addEventListener('click', () => void this.#leave());
+
+    if (this.#canRecord) {
+      this.#recordButton = h('button', {
+        class: 'btn btn-record',
+        type: 'button',
+        'data-testid': 'record',
+      });
+      this.#recordButton.addEventListener('click', () => void this.#toggleRecording());
+      this.#titleInput = h('input', {
+        class: 'input',
+        type: 'text',
+        maxlength: 200,
+        placeholder: defaultRecordingTitle(roomId),
+        'data-testid': 'recording-title',
+      });
+      this.#panel = new RecordingsPanel({ token: session.token, roomId });
+    } else {
+      this.#recordButton = null;
+      this.#titleInput = null;
+      this.#panel = null;
+    }
+
+    const controls = h(
+      'footer',
+      { class: 'controls' },
+      h('div', { class: 'controls-group' }, this.#micButton, this.#cameraButton),
+      h('div', { class: 'controls-group' }, this.#recordButton, this.#leaveButton),
+    );
+
+    const sidebar =
+      this.#panel && this.#titleInput
+        ? h(
+            'aside',
+            { class: 'sidebar' },
+            h(
+              'section',
+              { class: 'panel' },
+              h('h2', { class: 'panel-title' }, 'Record this class'),
+              h(
+                'label',
+                { class: 'field' },
+                h('span', { class: 'field-label' }, 'Title of the next recording'),
+                this.#titleInput,
+              ),
+              h(
+                'p',
+                { class: 'panel-hint' },
+                'Everyone in the room sees a Recording badge while it runs. The recorder never appears as a participant.',
+              ),
+            ),
+            this.#panel.element,
+          )
+        : null;
+
+    this.#root = h(
+      'main',
+      { class: 'room', 'data-testid': 'room', 'data-state': 'idle', 'data-room-id': roomId },
+      h(
+        'div',
+        { class: 'room-body' },
+        h('div', { class: 'stage' }, this.#lobby, this.#call),
+        sidebar,
+      ),
+      controls,
+    );
+  }
+
+  mount(parent: HTMLElement): void {
+    replaceChildren(parent, this.#header, this.#root);
+    this.#render();
+    void this.#panel?.refresh();
+    window.addEventListener('pagehide', () => {
+      this.#client?.close();
+      this.#local.stop();
+      this.#panel?.close();
+    });
+    this.#lobbyMessage.textContent = 'Starting your camera and microphone…';
+    this.#mediaSettled = this.#local
+      .start()
+      .then(() => {
+        if (this.#state === 'idle')
+          this.#lobbyMessage.textContent = 'Check your camera and microphone, then join.';
+      })
+      .catch((error: unknown) => {
+        showError('Camera and microphone unavailable', error);
+        if (this.#state === 'idle') {
+          this.#lobbyMessage.textContent =
+            'No camera or microphone: you can still join to watch and listen.';
+        }
+      })
+      .finally(() => this.#render());
+  }
+
+  #toggleButton(testId: string, onClick: () => void): HTMLButtonElement {
+    const button = h('button', { class: 'btn btn-control', type: 'button', 'data-testid': testId });
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  #setState(state: RoomState, message?: string): void {
+    this.#state = state;
+    if (message !== undefined) this.#lobbyMessage.textContent = message;
+    this.#render();
+  }
+
+  async #join(): Promise<void> {
+    if (this.#state === 'joining' || this.#state === 'joined') return;
+    this.#setState('joining', 'Joining…');
+    const client = new RoomClient({
+      serverUrl: location.origin,
+      token: this.#session.token,
+      roomId: this.#roomId,
+      mode: 'participant',
+      logger,
+    });
+    this.#client = client;
+    this.#wire(client);
+    try {
+      const joined = await client.join();
+      if (this.#client !== client) return; // left while joining
+      this.#recording = joined.recording;
+      this.#setState('joined', '');
+    } catch (error) {
+      if (this.#client !== client) return;
+      this.#client = null;
+      this.#clearTiles();
+      this.#setState(
+        'error',
+        `Could not join: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      showError('Could not join the room', error);
+      return;
+    }
+    // Join may be clicked before the camera answered: publish once it has.
+    await this.#mediaSettled;
+    const stream = this.#local.stream;
+    if (!stream || client.closed) return;
+    try {
+      await client.setMicEnabled(this.#local.micOn);
+      await client.setCameraEnabled(this.#local.cameraOn);
+      await client.publish(stream);
+    } catch (error) {
+      if (!client.closed) showError('Could not send your camera and microphone', error);
+    }
+  }
+
+  async #leave(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    setBusy(this.#leaveButton, true);
+    this.#client = null;
+    try {
+      await client.leave();
+    } finally {
+      setBusy(this.#leaveButton, false);
+      this.#clearTiles();
+      this.#recording = null;
+      this.#pendingStart = null;
+      this.#setState('left', 'You left the room.');
+    }
+  }
+
+  /** Ends the call after the server closed the room or the connection was lost. */
+  #lost(client: RoomClient, message: string): void {
+    if (this.#client !== client) return;
+    this.#client = null;
+    this.#clearTiles();
+    this.#recording = null;
+    this.#pendingStart = null;
+    this.#setState('error', message);
+    showToast(message, 'error');
+  }
+
+  #wire(client: RoomClient): void {
+    const mine = () => this.#client === client;
+    client.on('peer-joined', (peer) => mine() && this.#addTile(peer));
+    client.on('peer-left', ({ peerId }) => {
+      if (!mine()) return;
+      this.#tiles.get(peerId)?.close();
+      this.#tiles.delete(peerId);
+      this.#render();
+    });
+    client.on('track', ({ peerId, kind, source, track, paused }) => {
+      if (!mine() || source === 'screen') return;
+      this.#tiles.get(peerId)?.setTrack(kind, track, paused);
+    });
+    client.on('track-ended', ({ peerId, kind, source }) => {
+      if (!mine() || source === 'screen') return;
+      this.#tiles.get(peerId)?.removeTrack(kind);
+    });
+    client.on('track-paused', ({ peerId, kind }) => this.#tiles.get(peerId)?.setPaused(kind, true));
+    client.on('track-resumed', ({ peerId, kind }) =>
+      this.#tiles.get(peerId)?.setPaused(kind, false),
+    );
+
+    client.on('recording-started', (info) => {
+      if (!mine()) return;
+      this.#recording = info;
+      if (this.#pendingStart === info.recordingId) this.#pendingStart = null;
+      this.#render();
+      void this.#panel?.refresh();
+    });
+    client.on('recording-stopped', ({ recordingId }) => {
+      if (!mine()) return;
+      this.#recordingEnded(recordingId);
+      void this.#panel?.refresh();
+    });
+    client.on('recording-error', ({ recordingId, error }) => {
+      if (!mine()) return;
+      this.#recordingEnded(recordingId);
+      if (this.#canRecord) showToast(`The recording failed: ${error}`, 'error');
+      void this.#panel?.refresh();
+    });
+    client.on('recording-ready', () => void this.#panel?.refresh());
+
+    client.on('room-closed', ({ reason }) =>
+      this.#lost(client, `The room was closed (${reason}).`),
+    );
+    client.on('disconnected', ({ reason }) =>
+      this.#lost(client, `Connection to the classroom lost (${reason}).`),
+    );
+    client.on('error', (error) => {
+      if (mine()) showToast(error.message, 'error');
+    });
+  }
+
+  #recordingEnded(recordingId: string): void {
+    if (this.#recording?.recordingId === recordingId) this.#recording = null;
+    if (this.#pendingStart === recordingId) this.#pendingStart = null;
+    this.#render();
+  }
+
+  #addTile(peer: PeerInfo): void {
+    if (this.#tiles.has(peer.peerId)) return;
+    const tile = new ParticipantTile(peer);
+    this.#tiles.set(peer.peerId, tile);
+    this.#grid.appendChild(tile.element);
+    this.#render();
+  }
+
+  #clearTiles(): void {
+    for (const tile of this.#tiles.values()) tile.close();
+    this.#tiles.clear();
+  }
+
+  async #toggleMic(): Promise<void> {
+    const on = !this.#local.micOn;
+    this.#local.setMic(on);
+    this.#render();
+    try {
+      await this.#client?.setMicEnabled(on);
+    } catch (error) {
+      showError(on ? 'Could not unmute' : 'Could not mute', error);
+    }
+  }
+
+  async #toggleCamera(): Promise<void> {
+    const on = !this.#local.cameraOn;
+    this.#local.setCamera(on);
+    this.#render();
+    try {
+      await this.#client?.setCameraEnabled(on);
+    } catch (error) {
+      showError(on ? 'Could not turn the camera on' : 'Could not turn the camera off', error);
+    }
+  }
+
+  async #toggleRecording(): Promise<void> {
+    const button = this.#recordButton;
+    if (!button || this.#state !== 'joined') return;
+    const current = this.#recording?.recordingId ?? this.#pendingStart;
+    setBusy(button, true);
+    try {
+      if (current) {
+        await stopRecording(this.#session.token, current);
+        this.#recordingEnded(current);
+        showToast('Recording stopped: it will be ready in a moment.', 'success');
+      } else {
+        const title = this.#titleInput?.value.trim() || defaultRecordingTitle(this.#roomId);
+        const started = await startRecording(this.#session.token, this.#roomId, title);
+        if (this.#recording?.recordingId !== started.recordingId)
+          this.#pendingStart = started.recordingId;
+        if (this.#titleInput) this.#titleInput.value = '';
+        showToast('Recording is starting…', 'info');
+      }
+    } catch (error) {
+      showError(current ? 'Could not stop the recording' : 'Could not start the recording', error);
+    } finally {
+      setBusy(button, false);
+      this.#render();
+      void this.#panel?.refresh();
+    }
+  }
+
+  #render(): void {
+    const state = this.#state;
+    const joined = state === 'joined';
+    this.#root.dataset.state = state;
+
+    // The self view moves between the lobby and the call; moving it keeps it playing.
+    const selfParent = joined ? this.#selfSlot : this.#lobbyPreview;
+    if (this.#local.element.parentElement !== selfParent)
+      selfParent.appendChild(this.#local.element);
+    this.#lobby.hidden = joined;
+    this.#call.hidden = !joined;
+
+    this.#joinButton.hidden = joined;
+    this.#joinButton.disabled = state === 'joining';
+    replaceChildren(
+      this.#joinButton,
+      icon('join'),
+      state === 'joining' ? 'Joining…' : state === 'idle' ? 'Join' : 'Join again',
+    );
+    this.#leaveButton.hidden = !joined;
+
+    const count = this.#tiles.size;
+    this.#grid.dataset.count = String(count);
+    this.#empty.hidden = count > 0;
+    this.#headerContext.textContent = joined
+      ? ` · ${count + 1} ${count + 1 === 1 ? 'person' : 'people'}`
+      : '';
+
+    const micOn = this.#local.micOn;
+    this.#setToggle(this.#micButton, micOn, micOn ? 'mic' : 'micOff', micOn ? 'Mute' : 'Unmute');
+    const cameraOn = this.#local.cameraOn;
+    this.#setToggle(
+      this.#cameraButton,
+      cameraOn,
+      cameraOn ? 'camera' : 'cameraOff',
+      cameraOn ? 'Stop video' : 'Start video',
+    );
+
+    const recordingId = this.#recording?.recordingId ?? this.#pendingStart;
+    if (this.#recordButton) {
+      const button = this.#recordButton;
+      const label = recordingId ? 'Stop' : 'Record';
+      if (button.dataset.label !== label) {
+        replaceChildren(button, icon(recordingId ? 'stop' : 'record'), label);
+        button.dataset.label = label;
+      }
+      button.classList.toggle('is-active', Boolean(recordingId));
+      button.title = joined ? '' : 'Join the room to record it';
+      if (!button.hasAttribute('aria-busy')) button.disabled = !joined;
+    }
+
+    // Present only while the room records (as announced by the server).
+    const recording = joined ? this.#recording : null;
+    let indicator = this.#headerStatus.querySelector<HTMLElement>(
+      '[data-testid="recording-indicator"]',
+    );
+    if (indicator && recording?.recordingId !== indicator.dataset.recordingId) {
+      indicator.remove();
+      indicator = null;
+    }
+    if (recording && !indicator) {
+      this.#headerStatus.appendChild(
+        h(
+          'span',
+          {
+            class: 'rec-indicator',
+            'data-testid': 'recording-indicator',
+            'data-recording-id': recording.recordingId,
+            title: recording.title,
+          },
+          h('span', { class: 'rec-dot', 'aria-hidden': 'true' }),
+          'Recording',
+        ),
+      );
+    } else if (!recording && indicator) {
+      indicator.remove();
+    }
+  }
+
+  #setToggle(
+    button: HTMLButtonElement,
+    on: boolean,
+    iconName: Parameters<typeof icon>[0],
+    label: string,
+  ): void {
+    const state = on ? 'on' : 'off';
+    if (button.dataset.state === state) return;
+    button.dataset.state = state;
+    button.setAttribute('aria-pressed', String(!on));
+    button.classList.toggle('is-off', !on);
+    replaceChildren(button, icon(iconName), label);
+  }
+}

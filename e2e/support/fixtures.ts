@@ -1,0 +1,94 @@
+/**
+ * Playwright fixtures: a real ClassroomServer per worker (port 0, temporary
+ * DATA_DIR, its own mediasoup worker) with an instructor and two students,
+ * and `openParticipant(user)`: a fresh browser context (its own
+ * sessionStorage), signed in through the UI. Contexts close after each test,
+ * the server after the worker.
+ */
+import { test as base, type BrowserContext, type Page } from '@playwright/test';
+import type { UserRole } from '#db/schema';
+import {
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from '../../server/test/helpers/testServer';
+import { loginThroughUi } from './classroom';
+
+export interface Classroom {
+  /** Base URL of the server, e.g. http://127.0.0.1:41234. */
+  url: string;
+  server: TestServer;
+  users: { instructor: TestUser; student1: TestUser; student2: TestUser };
+  createUser(role: UserRole, name?: string): Promise<TestUser>;
+}
+
+export interface Participant {
+  user: TestUser;
+  context: BrowserContext;
+  page: Page;
+}
+
+interface TestFixtures {
+  /** Opens a new browser context for `user` and signs in through the login form. */
+  openParticipant: (user: TestUser) => Promise<Participant>;
+}
+
+interface WorkerFixtures {
+  classroom: Classroom;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  classroom: [
+    // Playwright reads fixture dependencies from the destructuring pattern: it must stay.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const server = await startTestServer();
+      try {
+        const users = {
+          instructor: await server.createUser('instructor', 'Ivy Instructor'),
+          student1: await server.createUser('student', 'Sam Student'),
+          student2: await server.createUser('student', 'Sasha Student'),
+        };
+        await use({
+          url: server.url,
+          server,
+          users,
+          createUser: (role, name) => server.createUser(role, name),
+        });
+      } finally {
+        await server.close();
+      }
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+
+  baseURL: async ({ classroom }, use) => {
+    await use(classroom.url);
+  },
+
+  openParticipant: async ({ browser, classroom, permissions, viewport }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (user) => {
+      const context = await browser.newContext({
+        baseURL: classroom.url,
+        permissions: permissions ?? ['camera', 'microphone'],
+        viewport: viewport ?? { width: 1280, height: 720 },
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      if (process.env.E2E_BROWSER_LOGS) {
+        page.on('console', (m) =>
+          process.stderr.write(`[${user.fullName}] ${m.type()}: ${m.text()}\n`),
+        );
+      }
+      page.on('pageerror', (e) =>
+        process.stderr.write(`[${user.fullName}] page error: ${e.message}\n`),
+      );
+      await loginThroughUi(page, user);
+      return { user, context, page };
+    });
+    await Promise.all(contexts.map((context) => context.close()));
+  },
+});
+
+export { expect } from '@playwright/test';

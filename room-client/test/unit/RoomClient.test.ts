@@ -1,0 +1,403 @@
+/**
+ * RoomClient against mediasoup-client's FakeHandler and a scripted
+ * signalling channel: the consume/resume flow, producers and peers coming
+ * and going, the recorder mode, and cleanup. No browser, no server.
+ */
+import { describe, expect, it } from 'vitest';
+import { FakeHandler, testFakeParameters } from 'mediasoup-client';
+import { RoomClient, type RoomClientEvents } from '../../src/RoomClient';
+import { TypedEventEmitter } from '../../src/TypedEventEmitter';
+import { SignallingError } from '../../src/errors';
+import type { Signalling, SignallingEvents } from '../../src/SignallingChannel';
+import type {
+  PeerInfo,
+  ProducerInfo,
+  RequestName,
+  RequestPayload,
+  RequestResults,
+} from '../../src/protocol';
+
+type Handler = (payload: unknown) => unknown;
+
+/** A channel whose answers the test scripts; it records every request. */
+class ScriptedSignalling extends TypedEventEmitter<SignallingEvents> implements Signalling {
+  readonly requests: Array<{ name: RequestName; payload: unknown }> = [];
+  /** Every producer the scripted server knows, present at join or announced later. */
+  readonly producers = new Map<string, ProducerInfo>();
+  readonly #handlers = new Map<RequestName, Handler>();
+  readonly #holds = new Map<RequestName, Promise<void>>();
+  closed = false;
+
+  answer<N extends RequestName>(
+    name: N,
+    handler: (payload: RequestPayload<N>) => RequestResults[N] | Promise<RequestResults[N]>,
+  ): this {
+    this.#handlers.set(name, handler as Handler);
+    return this;
+  }
+
+  /** Requests `name` wait for `until` before being answered. */
+  hold(name: RequestName, until: Promise<void>): this {
+    this.#holds.set(name, until);
+    return this;
+  }
+
+  /** The server tells the client about a new producer. */
+  announce(p: ProducerInfo): void {
+    this.producers.set(p.producerId, p);
+    this.safeEmit('new-producer', p);
+  }
+
+  connect(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async request<N extends RequestName>(
+    name: N,
+    payload: RequestPayload<N>,
+  ): Promise<RequestResults[N]> {
+    this.requests.push({ name, payload });
+    await this.#holds.get(name);
+    const handler = this.#handlers.get(name);
+    if (!handler) return {} as RequestResults[N];
+    return (await handler(payload)) as RequestResults[N];
+  }
+
+  named(name: RequestName): unknown[] {
+    return this.requests.filter((r) => r.name === name).map((r) => r.payload);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+const self: PeerInfo = { peerId: 'me', userId: 'u-me', displayName: 'Me', role: 'student' };
+const ada: PeerInfo = { peerId: 'p-ada', userId: 'u-ada', displayName: 'Ada', role: 'instructor' };
+const bob: PeerInfo = { peerId: 'p-bob', userId: 'u-bob', displayName: 'Bob', role: 'student' };
+
+function producer(
+  peer: PeerInfo,
+  kind: 'audio' | 'video',
+  id: string,
+  paused = false,
+): ProducerInfo {
+  return {
+    producerId: id,
+    peerId: peer.peerId,
+    kind,
+    source: kind === 'audio' ? 'mic' : 'camera',
+    paused,
+  };
+}
+
+/** A server that knows these peers and producers and answers consume for any of them. */
+function scriptedServer(peers: PeerInfo[], producers: ProducerInfo[]): ScriptedSignalling {
+  let consumerCount = 0;
+  const signalling = new ScriptedSignalling();
+  for (const p of producers) signalling.producers.set(p.producerId, p);
+  return signalling
+    .answer('join', () => ({
+      self,
+      rtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
+      peers,
+      producers,
+      recording: null,
+    }))
+    .answer('createTransport', () => {
+      const t = testFakeParameters.generateTransportRemoteParameters();
+      return {
+        id: t.id,
+        iceParameters: t.iceParameters,
+        iceCandidates: t.iceCandidates,
+        dtlsParameters: t.dtlsParameters,
+      };
+    })
+    .answer('consume', ({ producerId }) => {
+      const p = signalling.producers.get(producerId);
+      if (!p) throw new SignallingError('not_found', 'no such producer', 'consume');
+      consumerCount += 1;
+      const c = testFakeParameters.generateConsumerRemoteParameters({
+        id: `c-${consumerCount}`,
+        codecMimeType: p.kind === 'audio' ? 'audio/opus' : 'video/VP8',
+      });
+      return {
+        consumerId: c.id,
+        producerId,
+        peerId: p.peerId,
+        kind: p.kind,
+        source: p.source,
+        rtpParameters: c.rtpParameters,
+        producerPaused: p.paused,
+      };
+    })
+    .answer('produce', ({ kind }) => ({ producerId: `mine-${kind}` }));
+}
+
+function client(signalling: ScriptedSignalling, mode: 'participant' | 'recorder' = 'participant') {
+  return new RoomClient({
+    serverUrl: 'http://127.0.0.1:1',
+    token: 't',
+    roomId: 'room-1',
+    mode,
+    signalling,
+    handlerFactory: FakeHandler.createFactory(testFakeParameters),
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+}
+
+function record<K extends keyof RoomClientEvents>(c: RoomClient, ...names: K[]) {
+  const log: Array<{ event: K; payload: RoomClientEvents[K] }> = [];
+  for (const event of names) c.on(event, (payload) => log.push({ event, payload }));
+  return log;
+}
+
+function next<K extends keyof RoomClientEvents>(
+  c: RoomClient,
+  event: K,
+): Promise<RoomClientEvents[K]> {
+  return new Promise((resolve) => c.once(event, resolve));
+}
+
+/** A stand-in for a browser MediaStreamTrack, enough for mediasoup-client's Producer. */
+class FakeTrack extends EventTarget {
+  readonly id = Math.random().toString(36).slice(2);
+  enabled = true;
+  readyState: 'live' | 'ended' = 'live';
+  constructor(readonly kind: 'audio' | 'video') {
+    super();
+  }
+  stop(): void {
+    this.readyState = 'ended';
+  }
+}
+
+function fakeStream(): MediaStream {
+  const video = new FakeTrack('video');
+  const audio = new FakeTrack('audio');
+  return {
+    getVideoTracks: () => [video],
+    getAudioTracks: () => [audio],
+  } as unknown as MediaStream;
+}
+
+describe('RoomClient', () => {
+  it('join() announces the peers present, consumes each producer, resumes each consumer, then emits its track', async () => {
+    const signalling = scriptedServer(
+      [ada],
+      [producer(ada, 'audio', 'a1'), producer(ada, 'video', 'v1', true)],
+    );
+    const c = client(signalling);
+    const log = record(c, 'peer-joined', 'track');
+
+    const result = await c.join();
+
+    expect(result.self).toEqual(self);
+    expect(result.peers).toEqual([ada]);
+    expect(log[0]).toEqual({ event: 'peer-joined', payload: ada });
+    const tracks = log
+      .filter((e) => e.event === 'track')
+      .map((e) => e.payload as RoomClientEvents['track']);
+    expect(tracks.map((t) => [t.producerId, t.kind, t.source, t.paused]).sort()).toEqual([
+      ['a1', 'audio', 'mic', false],
+      ['v1', 'video', 'camera', true],
+    ]);
+    expect(signalling.named('resumeConsumer')).toHaveLength(2);
+    expect(signalling.named('createTransport')).toEqual([
+      { direction: 'recv' },
+      { direction: 'send' },
+    ]);
+    expect(c.peers.get(ada.peerId)).toEqual(ada);
+    c.close();
+  });
+
+  it('a producer announced later is consumed; producer-closed ends its track and forgets its consumer', async () => {
+    const signalling = scriptedServer([ada], []);
+    const c = client(signalling);
+    await c.join();
+
+    const track = next(c, 'track');
+    signalling.announce(producer(ada, 'video', 'v-late'));
+    expect((await track).producerId).toBe('v-late');
+    expect(c.tracks).toHaveLength(1);
+
+    const ended = next(c, 'track-ended');
+    signalling.safeEmit('producer-closed', { producerId: 'v-late', peerId: ada.peerId });
+    expect(await ended).toMatchObject({ producerId: 'v-late', peerId: ada.peerId, kind: 'video' });
+    expect(c.tracks).toHaveLength(0);
+    c.close();
+  });
+
+  it('a producer closed while its consume is in flight is never announced and not resumed', async () => {
+    let release!: () => void;
+    const signalling = scriptedServer([ada], []).hold(
+      'consume',
+      new Promise<void>((resolve) => (release = resolve)),
+    );
+    const c = client(signalling);
+    await c.join();
+    const log = record(c, 'track', 'track-ended');
+
+    signalling.announce(producer(ada, 'audio', 'a-gone'));
+    signalling.safeEmit('producer-closed', { producerId: 'a-gone', peerId: ada.peerId });
+    // Consumers are created in order: once the next one is announced, the first is settled.
+    const nextTrack = next(c, 'track');
+    signalling.announce(producer(ada, 'video', 'v-next'));
+    release();
+    await nextTrack;
+
+    expect(log.map((e) => [e.event, e.payload.producerId])).toEqual([['track', 'v-next']]);
+    expect(signalling.named('resumeConsumer')).toHaveLength(1);
+    expect(c.tracks.map((t) => t.producerId)).toEqual(['v-next']);
+    c.close();
+  });
+
+  it('peer-left ends that peer’s tracks before announcing the departure, and leaves the others alone', async () => {
+    const signalling = scriptedServer(
+      [ada, bob],
+      [producer(ada, 'audio', 'a1'), producer(ada, 'video', 'v1'), producer(bob, 'video', 'v2')],
+    );
+    const c = client(signalling);
+    await c.join();
+    const log = record(c, 'track-ended', 'peer-left');
+
+    signalling.safeEmit('peer-left', { peerId: ada.peerId });
+
+    expect(log.map((e) => e.event)).toEqual(['track-ended', 'track-ended', 'peer-left']);
+    expect(c.peers.has(ada.peerId)).toBe(false);
+    expect(c.tracks.map((t) => t.producerId)).toEqual(['v2']);
+    c.close();
+  });
+
+  it('producer-paused and producer-resumed reach the track’s listeners', async () => {
+    const signalling = scriptedServer([ada], [producer(ada, 'video', 'v1')]);
+    const c = client(signalling);
+    await c.join();
+    const log = record(c, 'track-paused', 'track-resumed');
+
+    signalling.safeEmit('producer-paused', { producerId: 'v1', peerId: ada.peerId });
+    signalling.safeEmit('producer-paused', { producerId: 'v1', peerId: ada.peerId });
+    signalling.safeEmit('producer-resumed', { producerId: 'v1', peerId: ada.peerId });
+
+    expect(log).toEqual([
+      {
+        event: 'track-paused',
+        payload: { peerId: ada.peerId, producerId: 'v1', kind: 'video', source: 'camera' },
+      },
+      {
+        event: 'track-resumed',
+        payload: { peerId: ada.peerId, producerId: 'v1', kind: 'video', source: 'camera' },
+      },
+    ]);
+    expect(c.tracks[0]?.paused).toBe(false);
+    c.close();
+  });
+
+  it('publish() sends the camera as VP8 and the mic; muting pauses the producer on the server', async () => {
+    const signalling = scriptedServer([], []);
+    const c = client(signalling);
+    await c.join();
+    await c.setCameraEnabled(false); // before publish: applied once the producer exists
+
+    await c.publish(fakeStream());
+
+    const produced = signalling.named('produce') as Array<RequestPayload<'produce'>>;
+    expect(produced.map((p) => [p.kind, p.source])).toEqual([
+      ['video', 'camera'],
+      ['audio', 'mic'],
+    ]);
+    expect(String(produced[0]?.rtpParameters.codecs[0]?.mimeType).toLowerCase()).toBe('video/vp8');
+    expect(signalling.named('pauseProducer')).toEqual([{ producerId: 'mine-video' }]);
+
+    await c.setMicEnabled(false);
+    await c.setMicEnabled(true);
+    expect(signalling.named('pauseProducer')).toContainEqual({ producerId: 'mine-audio' });
+    expect(signalling.named('resumeProducer')).toEqual([{ producerId: 'mine-audio' }]);
+    c.close();
+  });
+
+  it('in recorder mode it only receives: no send transport, publish and mute refused', async () => {
+    const signalling = scriptedServer([ada], [producer(ada, 'video', 'v1')]);
+    const c = client(signalling, 'recorder');
+    const track = next(c, 'track');
+    await c.join();
+    await track;
+
+    expect(signalling.named('createTransport')).toEqual([{ direction: 'recv' }]);
+    await expect(c.publish(fakeStream())).rejects.toThrow(/recorder/);
+    await expect(c.setMicEnabled(false)).rejects.toThrow(/recorder/);
+    expect(signalling.named('produce')).toHaveLength(0);
+    c.close();
+  });
+
+  it('follows the room’s recording state from the join result and the recording events', async () => {
+    const signalling = scriptedServer([], []);
+    const c = client(signalling);
+    await c.join();
+    const started = { recordingId: 'r1', title: 'T', startedBy: 'u', timestamp: 'now' };
+
+    signalling.safeEmit('recording-started', started);
+    expect(c.recording).toEqual(started);
+    signalling.safeEmit('recording-stopped', {
+      recordingId: 'r1',
+      duration: 3,
+      fileSize: 9,
+      timestamp: 'later',
+    });
+    expect(c.recording).toBeNull();
+    c.close();
+  });
+
+  it('a lost connection closes the client and emits disconnected once; close() is idempotent', async () => {
+    const signalling = scriptedServer([ada], [producer(ada, 'video', 'v1')]);
+    const c = client(signalling);
+    await c.join();
+    const log = record(c, 'disconnected', 'track-ended');
+
+    signalling.safeEmit('disconnected', { reason: 'transport close' });
+    signalling.safeEmit('disconnected', { reason: 'again' });
+    c.close();
+    await c.leave();
+
+    expect(log).toEqual([{ event: 'disconnected', payload: { reason: 'transport close' } }]);
+    expect(c.closed).toBe(true);
+    expect(signalling.closed).toBe(true);
+    expect(c.tracks).toHaveLength(0);
+    expect(c.peers.size).toBe(0);
+  });
+
+  it('a refused join closes the client and rejects with the server’s error', async () => {
+    const signalling = scriptedServer([], []).answer('join', () => {
+      throw new SignallingError('forbidden', 'not allowed here', 'join');
+    });
+    const c = client(signalling);
+
+    await expect(c.join()).rejects.toMatchObject({ code: 'forbidden' });
+    expect(c.closed).toBe(true);
+    expect(signalling.closed).toBe(true);
+    await expect(c.join()).rejects.toThrow(/join\(\) called when closed/);
+  });
+
+  it('a listener that throws does not stop the others', async () => {
+    const signalling = scriptedServer([ada], []);
+    const errors: unknown[] = [];
+    const c = new RoomClient({
+      serverUrl: 'http://127.0.0.1:1',
+      token: 't',
+      roomId: 'room-1',
+      mode: 'participant',
+      signalling,
+      handlerFactory: FakeHandler.createFactory(testFakeParameters),
+      logger: { debug() {}, info() {}, warn() {}, error: (_m, e) => errors.push(e) },
+    });
+    const seen: string[] = [];
+    c.on('peer-joined', () => {
+      throw new Error('bad listener');
+    });
+    c.on('peer-joined', (p) => seen.push(p.peerId));
+    await c.join();
+    expect(seen).toEqual([ada.peerId]);
+    expect(errors).toHaveLength(1);
+    c.close();
+  });
+});
