@@ -64,7 +64,7 @@ $quiet || announce
 # --- 1. apt packages -------------------------------------------------------
 apt_packages=(
   chromium ffmpeg fonts-dejavu-core
-  meson ninja-build pkg-config
+  g++ meson ninja-build pkg-config
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 )
 missing=()

@@ -4,6 +4,7 @@
 // Every replacement must match: a silent no-op would produce a confusing
 // build failure minutes later, so we fail loudly here instead.
 import { readFileSync, writeFileSync } from 'node:fs';
+import process from 'node:process';
 import { join } from 'node:path';
 
 const workerDir = process.argv[2];
@@ -47,7 +48,7 @@ patchFile('meson.build', (text, file) => {
     if (text.includes(from)) text = text.split(from).join(to);
   }
   // Static archives of the subprojects are gone: only libwebrtc is linked whole.
-  text = text.replace(/^  \w+_proj\.get_variable\('\w+'\),\n/gm, '');
+  text = text.replace(/^ {2}\w+_proj\.get_variable\('\w+'\),\n/gm, '');
   // The test and fuzzer targets need catch2 (a subproject): cut them.
   const testsAt = text.indexOf('test_sources = [');
   if (testsAt < 0) throw new Error(`${file}: test_sources not found`);
@@ -63,6 +64,7 @@ patchFile('deps/libwebrtc/meson.build', (text, file) => {
   for (const [from, to] of Object.entries(systemDeps)) {
     if (text.includes(from)) text = text.split(from).join(to);
   }
-  if (/_proj\.get_variable/.test(text)) throw new Error(`${file}: unmapped subproject variable left`);
+  if (/_proj\.get_variable/.test(text))
+    throw new Error(`${file}: unmapped subproject variable left`);
   return text;
 });
