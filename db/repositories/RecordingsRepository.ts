@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import {
   recordingParticipants,
@@ -149,6 +149,22 @@ export class RecordingsRepository {
       .where(and(eq(recordings.id, id), isNull(recordings.deletedAt)))
       .returning();
     return row;
+  }
+
+  /** Finished (ready or failed), not deleted, created before `before`: oldest first. */
+  async findExpired(before: Date, limit: number): Promise<RecordingRow[]> {
+    return this.#db
+      .select()
+      .from(recordings)
+      .where(
+        and(
+          inArray(recordings.status, ['ready', 'failed']),
+          isNull(recordings.deletedAt),
+          lt(recordings.createdAt, before),
+        ),
+      )
+      .orderBy(asc(recordings.createdAt))
+      .limit(limit);
   }
 
   /** Recordings left pending/recording/stopped/processing by a previous process. */

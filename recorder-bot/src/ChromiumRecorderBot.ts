@@ -24,6 +24,8 @@ import type { BotState, BotStats, RecorderBot, RecorderBotEvents, RecorderJob, S
 
 const CONSOLE_LINES_KEPT = 200;
 const CLOSE_GRACE_MS = 5_000;
+/** Several admins watching one bot share a screenshot this fresh (screenshots cost CPU). */
+const PREVIEW_MAX_AGE_MS = 500;
 
 export interface ChromiumRecorderBotOptions {
   job: RecorderJob;
@@ -47,6 +49,7 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
   #lastError: string | null = null;
   #closed = false;
   #exited: Promise<void> = Promise.resolve();
+  #preview?: { at: number; jpeg: Promise<Buffer> };
   #ready: Promise<void>;
   #resolveReady!: () => void;
   #rejectReady!: (error: Error) => void;
@@ -209,10 +212,19 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     };
   }
 
-  async preview(): Promise<Buffer> {
-    if (!this.#page || this.#closed) throw new Error('recorder bot is not running');
-    const data = await this.#page.screenshot({ type: 'jpeg', quality: 70 });
-    return Buffer.from(data);
+  preview(): Promise<Buffer> {
+    const page = this.#page;
+    if (!page || this.#closed) return Promise.reject(new Error('recorder bot is not running'));
+    const cached = this.#preview;
+    if (cached && Date.now() - cached.at < PREVIEW_MAX_AGE_MS) return cached.jpeg;
+    const jpeg = page
+      .screenshot({ type: 'jpeg', quality: 70 })
+      .then((data) => Buffer.from(data));
+    this.#preview = { at: Date.now(), jpeg };
+    jpeg.catch(() => {
+      if (this.#preview?.jpeg === jpeg) this.#preview = undefined;
+    });
+    return jpeg;
   }
 
   consoleLines(): string[] {

@@ -19,10 +19,23 @@ import { seedDemoUsers } from './auth/demoUsers';
 import { createHttpApp } from './http/app';
 import { webRoutes } from './http/routes/webRoutes';
 import { MediasoupWorkerPool } from './media/MediasoupWorkerPool';
+import { RoomManager } from './media/RoomManager';
+import { SignallingServer } from './signalling/SignallingServer';
+import { RecordingService } from './recording/RecordingService';
+import { roomDirectoryFrom } from './recording/roomManagerDirectory';
+import { RetentionJob } from './recording/RetentionJob';
+import { recordingRoutes } from './http/routes/recordingRoutes';
+import { adminRoutes } from './http/routes/adminRoutes';
+import { adminRoomsRoutes } from './http/routes/adminRoomsRoutes';
+import { SyntheticParticipants } from './media/SyntheticParticipants';
+import { ChromiumBotLauncher } from '#recorder-bot/ChromiumBotLauncher';
+import type { RecorderBotLauncher } from '#recorder-bot/types';
 
 export interface ClassroomServerOptions {
   config: Config;
   logger: Logger;
+  /** Replaces the in-process Chromium bots (e.g. a remote bot fleet, or a test double). */
+  botLauncher?: RecorderBotLauncher;
 }
 
 export class ClassroomServer {
@@ -31,12 +44,19 @@ export class ClassroomServer {
   readonly #logger: Logger;
   #database?: DatabaseHandle;
   #workers?: MediasoupWorkerPool;
+  #rooms?: RoomManager;
   #http?: HttpServer;
+  #signalling?: SignallingServer;
+  #launcher?: RecorderBotLauncher;
+  readonly #injectedLauncher: RecorderBotLauncher | undefined;
+  #recording?: RecordingService;
+  #retention?: RetentionJob;
   #context?: AppContext;
   #url?: string;
   #closing?: Promise<void>;
 
-  constructor({ config, logger }: ClassroomServerOptions) {
+  constructor({ config, logger, botLauncher }: ClassroomServerOptions) {
+    this.#injectedLauncher = botLauncher;
     this.#config = config;
     this.#rootLogger = logger;
     this.#logger = logger.child({ module: 'server' });
@@ -56,6 +76,21 @@ export class ClassroomServer {
   get workers(): MediasoupWorkerPool {
     if (!this.#workers) throw new Error('server not started');
     return this.#workers;
+  }
+
+  get rooms(): RoomManager {
+    if (!this.#rooms) throw new Error('server not started');
+    return this.#rooms;
+  }
+
+  get recording(): RecordingService {
+    if (!this.#recording) throw new Error('server not started');
+    return this.#recording;
+  }
+
+  get signalling(): SignallingServer {
+    if (!this.#signalling) throw new Error('server not started');
+    return this.#signalling;
   }
 
   /** Starts everything; on failure closes what was opened and rethrows. */
@@ -87,6 +122,14 @@ export class ClassroomServer {
         logLevel: config.mediasoup.logLevel,
         logger: this.#rootLogger,
       });
+      this.#rooms = new RoomManager({
+        workers: this.#workers,
+        transportSettings: {
+          listenIp: config.mediasoup.listenIp,
+          announcedIp: config.mediasoup.announcedIp,
+        },
+        logger: this.#rootLogger,
+      });
       const ctx: AppContext = {
         config,
         logger: this.#rootLogger,
@@ -102,15 +145,43 @@ export class ClassroomServer {
       this.#context = ctx;
       const database = this.#database;
       const workers = this.#workers;
+      const rooms = this.#rooms;
+      this.#launcher =
+        this.#injectedLauncher ??
+        new ChromiumBotLauncher({ chromiumPath: config.tools.chromiumPath, logger: this.#rootLogger });
+      const recording = new RecordingService({
+        ctx,
+        rooms: roomDirectoryFrom(rooms),
+        launcher: this.#launcher,
+        publicUrl: () => config.http.publicUrl ?? this.url,
+      });
+      this.#recording = recording;
       const app = createHttpApp(ctx, {
+        apiRouters: [
+          ['/recordings', recordingRoutes(ctx, recording)],
+          ['/admin', adminRoutes(ctx, recording)],
+          [
+            '/admin',
+            adminRoomsRoutes(ctx, new SyntheticParticipants({ rooms, logger: this.#rootLogger })),
+          ],
+        ],
         health: async () => {
           await database.ping();
           const media = await workers.check();
-          return { database: database.kind, mediasoupWorkers: media.workers };
+          return { database: database.kind, mediasoupWorkers: media.workers, ...rooms.stats() };
         },
         rootRouters: [webRoutes()],
       });
       this.#http = createServer(app);
+      // Attached before listening, so no upgrade request can arrive unanswered.
+      this.#signalling = new SignallingServer({
+        httpServer: this.#http,
+        rooms,
+        tokens: ctx.tokens,
+        logger: this.#rootLogger,
+        recorderTokenValidator: (principal) => recording.isRecorderTokenValid(principal),
+        activeRecordingFor: (roomId) => recording.activeRecordingFor(roomId),
+      });
       await new Promise<void>((resolve, reject) => {
         this.#http!.once('error', reject);
         this.#http!.listen(config.http.port, config.http.host, () => resolve());
@@ -119,6 +190,15 @@ export class ClassroomServer {
       const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
       this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       log.info({ url: this.#url }, 'listening');
+      await recording.recover();
+      if (config.recording.autoDelete) {
+        this.#retention = new RetentionJob({
+          service: recording,
+          retentionDays: config.recording.retentionDays,
+          logger: this.#rootLogger,
+        });
+        this.#retention.start();
+      }
       return this.#url;
     } catch (error) {
       await this.close();
@@ -133,6 +213,11 @@ export class ClassroomServer {
   }
 
   async #doClose(): Promise<void> {
+    await this.#retention?.close();
+    // Recordings first, while HTTP still accepts the bots' last slices.
+    await this.#recording?.close();
+    // Sockets first: open WebSockets would otherwise hold the HTTP server open.
+    this.#signalling?.close();
     const http = this.#http;
     if (http) {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
@@ -142,6 +227,8 @@ export class ClassroomServer {
       await closed;
       clearTimeout(timer);
     }
+    await this.#launcher?.close();
+    this.#rooms?.close();
     this.#workers?.close();
     await this.#database?.close();
     this.#logger.info('closed');

@@ -422,6 +422,31 @@ export class RecordingService {
   }
 
   /**
+   * Deletes finished recordings created more than `retentionDays` ago (soft
+   * delete + files), oldest first, in batches. Returns how many it deleted.
+   */
+  async expireOlderThan(retentionDays: number, now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - retentionDays * 86_400_000);
+    let deleted = 0;
+    for (;;) {
+      const batch = await this.#ctx.recordings.findExpired(before, 100);
+      if (batch.length === 0) return deleted;
+      for (const row of batch) {
+        await this.#queue.run(`room:${row.roomId}`, async () => {
+          if (!(await this.#ctx.recordings.softDelete(row.id, now))) return;
+          await rm(this.recordingDir(row.roomId, row.id), { recursive: true, force: true });
+          await this.#ctx.audit.record({
+            action: 'recording.expired',
+            recordingId: row.id,
+            details: { retentionDays },
+          });
+          deleted += 1;
+        });
+      }
+    }
+  }
+
+  /**
    * After a restart: recordings left pending/recording lost their bot; keep
    * what reached the disk and finalize it, or mark them failed; recordings
    * left stopped/processing are finalized again.

@@ -43,7 +43,7 @@ export class FakeRecorderBot extends EventEmitter implements RecorderBot {
       const res = await fetch(url, {
         method: 'PUT',
         headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/octet-stream' },
-        body: this.#slices[seq]!,
+        body: Buffer.from(this.#slices[seq]!),
       });
       if (res.status !== 201) throw new Error(`slice ${seq} answered ${res.status}: ${await res.text()}`);
       this.#next += 1;

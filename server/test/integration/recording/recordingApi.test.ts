@@ -277,4 +277,21 @@ describe('recording API', () => {
     await Promise.all(ids.map((id) => api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' })));
     await Promise.all(ids.map((id) => waitForStatus(id, 'ready')));
   });
+
+  it('retention deletes finished recordings older than the retention period, and only those', async () => {
+    const id = await startRecording('r-retention');
+    await (await launcher.botFor(id)).upload(2);
+    await api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' });
+    await waitForStatus(id, 'ready');
+    const active = await startRecording('r-retention-active');
+    const service = server.server.recording;
+    expect(await service.expireOlderThan(30)).toBe(0);
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    expect(await service.expireOlderThan(30, later)).toBeGreaterThanOrEqual(1);
+    expect((await api(`/recordings/${id}`, { token: admin.token })).status).toBe(404);
+    await expect(stat(join(server.server.context.config.recording.storageDir, 'r-retention', id))).rejects.toThrow();
+    // A recording still running is never expired.
+    expect((await api(`/recordings/${active}`, { token: admin.token })).json.status).toBe('pending');
+    await api(`/recordings/${active}/stop`, { token: instructor.token, method: 'POST' });
+  });
 });
