@@ -128,3 +128,21 @@ test('a room page needs a signed-in user and a valid room id', async ({
   await expect(page).toHaveURL(/\/room\/after-login$/);
   await expect(roomOf(page)).toHaveAttribute('data-state', 'idle');
 });
+
+test('the recorder debug view is for admins: empty while no bot runs, refused to others', async ({
+  classroom,
+  openParticipant,
+}) => {
+  const admin = await openParticipant(await classroom.createUser('admin', 'Ada Admin'));
+  await admin.page.goto('/admin/recorders');
+  await expect(admin.page.getByTestId('recorder-empty')).toBeVisible();
+  await expect(admin.page.getByTestId('recorder-card')).toHaveCount(0);
+
+  const student = await openParticipant(classroom.users.student1);
+  await student.page.goto('/admin/recorders');
+  await expect(student.page.getByTestId('forbidden')).toBeVisible();
+  const api = await student.page.request.get('/api/v1/admin/recorders', {
+    headers: { authorization: `Bearer ${classroom.users.student1.token}` },
+  });
+  expect(api.status()).toBe(403);
+});

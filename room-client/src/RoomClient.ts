@@ -106,7 +106,8 @@ interface ConsumerEntry extends RemoteTrackRef {
 
 type LocalSource = Extract<MediaSource, 'camera' | 'mic'>;
 
-const silentDebugConsole: RoomClientLogger = {
+/** Without a logger: info and above to the console (the bot forwards it), debug dropped. */
+const defaultLogger: RoomClientLogger = {
   debug: () => {},
   info: (message, ...args) => console.info(`[room-client] ${message}`, ...args),
   warn: (message, ...args) => console.warn(`[room-client] ${message}`, ...args),
@@ -146,7 +147,7 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
   readonly #wanted: Record<LocalSource, boolean> = { mic: true, camera: true };
 
   constructor(options: RoomClientOptions) {
-    const logger = options.logger ?? silentDebugConsole;
+    const logger = options.logger ?? defaultLogger;
     super((event, error) => logger.error(`listener for "${event}" threw`, error));
     this.#options = options;
     this.#logger = logger;
