@@ -65,7 +65,7 @@ test('an instructor records three participants and gets a seekable composite Web
   );
   await expect(item).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
 
-  const api = await teacher.context().request;
+  const api = teacher.context().request;
   const meta = await api.get(`${classroom.url}/api/v1/recordings/${recordingId}`, {
     headers: { authorization: `Bearer ${instructor.token}` },
   });
