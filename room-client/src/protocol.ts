@@ -143,7 +143,11 @@ export interface ServerEvents {
   'producer-paused': { producerId: string; peerId: string };
   'producer-resumed': { producerId: string; peerId: string };
   'consumer-closed': { consumerId: string; producerId: string };
-  /** The room ended on the server (e.g. its media worker died). */
+  /**
+   * The room ended on the server; the socket stays connected, out of any room.
+   * `reason`: 'media-worker-died' (its media worker crashed; joining again
+   * opens it on another worker) or 'server-shutdown'.
+   */
   'room-closed': { reason: string };
   'recording-started': ActiveRecordingInfo;
   'recording-stopped': {

@@ -21,6 +21,8 @@ export interface WorkerPoolOptions {
 export interface WorkerPoolEvents {
   /** A worker died; the routers on it are gone. A replacement is being started. */
   workerDied: [worker: ms.Worker, error: Error];
+  /** A worker is ready for routers (at start-up or replacing a dead one). */
+  workerStarted: [worker: ms.Worker];
   listenerError: [event: string, error: unknown];
 }
 
@@ -72,6 +74,7 @@ export class MediasoupWorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> 
     }
     this.#load.set(worker, 0);
     this.#logger.info({ pid: worker.pid }, 'mediasoup worker started');
+    this.safeEmit('workerStarted', worker);
     worker.on('died', (error) => {
       this.#load.delete(worker);
       this.#logger.error({ pid: worker.pid, err: error }, 'mediasoup worker died; replacing it');

@@ -53,13 +53,22 @@ describe('signalling handshake', () => {
 
   it('refuses an unsigned (alg none) token and garbage', async () => {
     const unsigned = jwt.sign(
-      { typ: 'user', sub: student.id, role: 'admin', name: 'x', email: 'x', iss: 'classroom-recorder' },
+      {
+        typ: 'user',
+        sub: student.id,
+        role: 'admin',
+        name: 'x',
+        email: 'x',
+        iss: 'classroom-recorder',
+      },
       '',
       { algorithm: 'none' },
     );
     expect((await clients.refusal(t.url, { token: unsigned })).message).toBe('invalid token');
     expect((await clients.refusal(t.url, { token: 'not.a.jwt' })).message).toBe('invalid token');
-    expect((await clients.refusal(t.url, { token: 42 })).message).toMatch(/authentication required/);
+    expect((await clients.refusal(t.url, { token: 42 })).message).toMatch(
+      /authentication required/,
+    );
   });
 
   it('refuses expired user and recorder tokens with "token expired"', async () => {
@@ -116,7 +125,12 @@ describe('signalling handshake', () => {
       valid = false;
       const error = await clients.refusal(url, { token });
       expect(error.message).toMatch(/not valid for an active recording/);
-      expect(validated.at(-1)).toEqual({ kind: 'recorder', recordingId, roomId: 'room-1', tokenId });
+      expect(validated.at(-1)).toEqual({
+        kind: 'recorder',
+        recordingId,
+        roomId: 'room-1',
+        tokenId,
+      });
 
       valid = true;
       const accepted = await clients.connect(url, token);
@@ -125,7 +139,9 @@ describe('signalling handshake', () => {
 
     it('close() disconnects every socket and refuses new handshakes', async () => {
       const client = await clients.connect(url, student.token);
-      const disconnected = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
+      const disconnected = new Promise<string>((resolve) =>
+        client.socket.once('disconnect', resolve),
+      );
       signalling.close();
       expect(await disconnected).toBe('io server disconnect');
       expect(signalling.connectionCount).toBe(0);

@@ -40,7 +40,11 @@ describe('signalling: peers, producers and consumers', () => {
     const roomId = uniqueRoomId();
     const a = await clients.connect(t.url, alice.token);
     const { joined: aJoined, transportId } = await joinWithTransport(a, roomId, 'send');
-    expect(aJoined.self).toMatchObject({ userId: alice.id, displayName: 'Alice Teacher', role: 'instructor' });
+    expect(aJoined.self).toMatchObject({
+      userId: alice.id,
+      displayName: 'Alice Teacher',
+      role: 'instructor',
+    });
     expect(aJoined.peers).toEqual([]);
     expect(aJoined.producers).toEqual([]);
     expect(aJoined.recording).toBeNull();

@@ -40,7 +40,8 @@ describe('hidden RECORDER peers', () => {
   });
 
   function recorderToken(roomId: string): string {
-    return t.server.context.tokens.issueRecorderToken({ recordingId: randomUUID(), roomId }, 60).token;
+    return t.server.context.tokens.issueRecorderToken({ recordingId: randomUUID(), roomId }, 60)
+      .token;
   }
 
   /** Resolves once every event the server sent this client before now has arrived (one socket is ordered). */
@@ -66,7 +67,10 @@ describe('hidden RECORDER peers', () => {
     expect(recorderJoined.peers).toEqual([teacherJoined.self]);
     expect(recorderJoined.producers.map((p) => p.producerId)).toEqual([producerId]);
     // The recording service does hear of it, flagged hidden.
-    const [, joinedInfo] = (await peerJoinedOnServer) as [string, { hidden: boolean; role: string }];
+    const [, joinedInfo] = (await peerJoinedOnServer) as [
+      string,
+      { hidden: boolean; role: string },
+    ];
     expect(joinedInfo).toMatchObject({ hidden: true, role: 'recorder' });
 
     const learner = await clients.connect(url, student.token);
@@ -155,12 +159,16 @@ describe('hidden RECORDER peers', () => {
     const learner = await clients.connect(url, student.token);
     const peerJoined = teacher.next('peer-joined');
     // Extra fields are not part of the schema and change nothing.
-    const joined = await learner.ok('join', { roomId, role: 'recorder', hidden: true } as { roomId: string });
+    const joined = await learner.ok('join', { roomId, role: 'recorder', hidden: true } as {
+      roomId: string;
+    });
     expect(joined.self.role).toBe('student');
     expect(await peerJoined).toEqual(joined.self);
     const peer = t.server.rooms.getRoom(roomId)!.peers.get(joined.self.peerId)!;
     expect(peer.hidden).toBe(false);
-    expect(await learner.request('createTransport', { direction: 'send' })).toMatchObject({ ok: true });
+    expect(await learner.request('createTransport', { direction: 'send' })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('the room stays open while only the recorder remains, and closes when it leaves', async () => {

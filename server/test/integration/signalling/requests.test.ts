@@ -37,7 +37,9 @@ describe('signalling requests: validation and error acks', () => {
   it('join with a bad room id gets bad_request naming the field, and the socket keeps working', async () => {
     const client = await clients.connect(t.url, student.token);
     for (const roomId of ['a b', 'x'.repeat(65), '', 'room/1', 'é']) {
-      expect(await expectError(client, 'join', { roomId }, 'bad_request')).toMatch(/^roomId: room id/);
+      expect(await expectError(client, 'join', { roomId }, 'bad_request')).toMatch(
+        /^roomId: room id/,
+      );
     }
     await expectError(client, 'join', { roomId: 42 }, 'bad_request');
     await expectError(client, 'join', 'room-1', 'bad_request');
@@ -107,7 +109,12 @@ describe('signalling requests: validation and error acks', () => {
     await expectError(
       client,
       'produce',
-      { transportId: 'no-such-transport', kind: 'audio', rtpParameters: opusRtpParameters(), source: 'mic' },
+      {
+        transportId: 'no-such-transport',
+        kind: 'audio',
+        rtpParameters: opusRtpParameters(),
+        source: 'mic',
+      },
       'not_found',
     );
     await expectError(
@@ -150,7 +157,12 @@ describe('signalling requests: validation and error acks', () => {
     );
     // the same SSRC twice on one transport
     const audio = opusRtpParameters();
-    await client.ok('produce', { transportId: send.id, kind: 'audio', rtpParameters: audio, source: 'mic' });
+    await client.ok('produce', {
+      transportId: send.id,
+      kind: 'audio',
+      rtpParameters: audio,
+      source: 'mic',
+    });
     await expectError(
       client,
       'produce',
@@ -188,14 +200,21 @@ describe('signalling requests: validation and error acks', () => {
 
   it('an unknown request gets bad_request', async () => {
     const client = await clients.connect(t.url, student.token);
-    const response = (await client.socket.timeout(5_000).emitWithAck('becomeRecorder', {})) as unknown;
-    expect(response).toEqual({ ok: false, error: { code: 'bad_request', message: 'unknown request becomeRecorder' } });
+    const response = (await client.socket
+      .timeout(5_000)
+      .emitWithAck('becomeRecorder', {})) as unknown;
+    expect(response).toEqual({
+      ok: false,
+      error: { code: 'bad_request', message: 'unknown request becomeRecorder' },
+    });
   });
 
   it('a message over the size limit drops that socket only', async () => {
     const client = await clients.connect(t.url, student.token);
     const other = await clients.connect(t.url, student.token);
-    const disconnected = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
+    const disconnected = new Promise<string>((resolve) =>
+      client.socket.once('disconnect', resolve),
+    );
     client.socket.emit('join', { roomId: 'x'.repeat(2_000_000) });
     expect(await disconnected).toBe('transport close');
     expect((await other.ok('join', { roomId: uniqueRoomId() })).peers).toEqual([]);

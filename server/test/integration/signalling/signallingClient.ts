@@ -24,7 +24,10 @@ const EVENT_TIMEOUT_MS = 5_000;
 export interface TestClient {
   socket: Socket;
   /** Sends a request (any payload, valid or not) and returns its raw ack. */
-  request<N extends RequestName>(name: N, payload?: unknown): Promise<AckResponse<RequestResults[N]>>;
+  request<N extends RequestName>(
+    name: N,
+    payload?: unknown,
+  ): Promise<AckResponse<RequestResults[N]>>;
   /** Sends a request and returns its data, failing the test on an error ack. */
   ok<N extends RequestName>(name: N, payload?: RequestPayload<N>): Promise<RequestResults[N]>;
   /** Resolves with the next occurrence of a server event. */
@@ -131,7 +134,9 @@ export const fakeDtlsParameters: RequestPayload<'connectTransport'>['dtlsParamet
   fingerprints: [
     {
       algorithm: 'sha-256',
-      value: Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, '0').toUpperCase()).join(':'),
+      value: Array.from({ length: 32 }, (_, i) =>
+        (i * 7).toString(16).padStart(2, '0').toUpperCase(),
+      ).join(':'),
     },
   ],
 };
@@ -175,7 +180,13 @@ export function vp8RtpParameters() {
           { type: 'nack', parameter: 'pli' },
         ],
       },
-      { mimeType: 'video/rtx', payloadType: 97, clockRate: 90000, parameters: { apt: 96 }, rtcpFeedback: [] },
+      {
+        mimeType: 'video/rtx',
+        payloadType: 97,
+        clockRate: 90000,
+        parameters: { apt: 96 },
+        rtcpFeedback: [],
+      },
     ],
     headerExtensions: [],
     encodings: [{ ssrc: primary, rtx: { ssrc: primary + 1 } }],
@@ -191,7 +202,10 @@ export async function joinWithTransport(
 ): Promise<{ joined: RequestResults['join']; transportId: string }> {
   const joined = await client.ok('join', { roomId });
   const transport = await client.ok('createTransport', { direction });
-  await client.ok('connectTransport', { transportId: transport.id, dtlsParameters: fakeDtlsParameters });
+  await client.ok('connectTransport', {
+    transportId: transport.id,
+    dtlsParameters: fakeDtlsParameters,
+  });
   return { joined, transportId: transport.id };
 }
 

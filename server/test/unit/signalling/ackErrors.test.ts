@@ -35,7 +35,9 @@ describe('toAckError', () => {
       error: { code: 'bad_request', message: 'invalid codec.mimeType' },
       logLevel: 'warn',
     });
-    expect(toAckError(named('UnsupportedError', 'no matching codec')).error.code).toBe('bad_request');
+    expect(toAckError(named('UnsupportedError', 'no matching codec')).error.code).toBe(
+      'bad_request',
+    );
     expect(toAckError(named('InvalidStateError', 'Channel closed'))).toEqual({
       error: { code: 'invalid_state', message: 'Channel closed' },
       logLevel: 'warn',
@@ -43,7 +45,12 @@ describe('toAckError', () => {
   });
 
   it('hides anything else behind internal and asks for an error log', () => {
-    for (const thrown of [new Error('database password is hunter2'), 'a string', undefined, { code: 'forbidden' }]) {
+    for (const thrown of [
+      new Error('database password is hunter2'),
+      'a string',
+      undefined,
+      { code: 'forbidden' },
+    ]) {
       expect(toAckError(thrown)).toEqual({
         error: { code: 'internal', message: 'internal error' },
         logLevel: 'error',

@@ -1,0 +1,145 @@
+/**
+ * The Socket.IO signalling endpoint (`/socket.io`) on the HTTP server:
+ * authenticates the handshake, gives each socket a session and the request
+ * handlers of each area, and turns a disconnect into a leave.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { TokenService } from '../auth/tokens';
+import type { Logger } from '../logger';
+import type { RoomManager } from '../media/RoomManager';
+import { KeyedQueue } from '../utils/KeyedQueue';
+import { requestSchemas, type ActiveRecordingInfo } from '#room-client/protocol';
+import { errorAck } from './ackErrors';
+import { authenticateHandshake, type RecorderTokenValidator } from './authenticateHandshake';
+import { createHandle } from './handle';
+import { consumerHandlers } from './handlers/consumerHandlers';
+import { producerHandlers } from './handlers/producerHandlers';
+import { roomHandlers } from './handlers/roomHandlers';
+import { transportHandlers } from './handlers/transportHandlers';
+import { SignallingSession } from './SignallingSession';
+import type { ClassroomIo, ClassroomSocket, HandlerContext } from './types';
+
+export const SIGNALLING_PATH = '/socket.io';
+/** Signalling messages are small JSON; media never travels here. */
+export const SIGNALLING_MAX_MESSAGE_BYTES = 1_000_000;
+
+export interface SignallingServerOptions {
+  httpServer: HttpServer;
+  rooms: RoomManager;
+  tokens: TokenService;
+  logger: Logger;
+  /** Whether a recorder token still belongs to an active recording; default: any valid recorder token. */
+  recorderTokenValidator?: RecorderTokenValidator;
+  /** The recording running in a room, shown to peers as they join; default: none. */
+  activeRecordingFor?: (roomId: string) => ActiveRecordingInfo | null;
+  maxHttpBufferSize?: number;
+}
+
+const knownRequests = new Set<string>(Object.keys(requestSchemas));
+
+/** Socket.IO server for the signalling protocol of `#room-client/protocol`. */
+export class SignallingServer {
+  readonly #io: ClassroomIo;
+  readonly #rooms: RoomManager;
+  readonly #logger: Logger;
+  readonly #lifecycle = new KeyedQueue();
+  readonly #activeRecordingFor: (roomId: string) => ActiveRecordingInfo | null;
+  #closed = false;
+
+  constructor({
+    httpServer,
+    rooms,
+    tokens,
+    logger,
+    recorderTokenValidator = () => true,
+    activeRecordingFor = () => null,
+    maxHttpBufferSize = SIGNALLING_MAX_MESSAGE_BYTES,
+  }: SignallingServerOptions) {
+    this.#rooms = rooms;
+    this.#logger = logger.child({ module: 'signalling' });
+    this.#activeRecordingFor = activeRecordingFor;
+    this.#io = new Server(httpServer, {
+      path: SIGNALLING_PATH,
+      serveClient: false,
+      maxHttpBufferSize,
+    });
+    this.#io.use(
+      authenticateHandshake({
+        tokens,
+        recorderTokenValidator,
+        isClosed: () => this.#closed,
+        logger: this.#logger,
+      }),
+    );
+    this.#io.on('connection', (socket) => this.#onConnection(socket));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Number of connected sockets. */
+  get connectionCount(): number {
+    return this.#io.of('/').sockets.size;
+  }
+
+  /**
+   * Idempotent: refuses new handshakes and disconnects every socket (each
+   * leaves its room). The HTTP server is left to its owner.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#io.disconnectSockets(true);
+    this.#io.engine.close();
+    this.#logger.info('signalling closed');
+  }
+
+  #onConnection(socket: ClassroomSocket): void {
+    const { principal } = socket.data;
+    const ids =
+      principal.kind === 'user'
+        ? { userId: principal.userId }
+        : { recordingId: principal.recordingId, tokenId: principal.tokenId };
+    const session = new SignallingSession({
+      socketId: socket.id,
+      principal,
+      logger: this.#logger.child({ socketId: socket.id, ...ids }),
+    });
+    const context: HandlerContext = {
+      socket,
+      session,
+      rooms: this.#rooms,
+      handle: createHandle(socket, () => session.logger),
+      lifecycle: this.#lifecycle,
+      activeRecordingFor: this.#activeRecordingFor,
+    };
+    roomHandlers(context);
+    transportHandlers(context);
+    producerHandlers(context);
+    consumerHandlers(context);
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (knownRequests.has(event)) return;
+      const ack = args.at(-1);
+      if (typeof ack !== 'function') return;
+      try {
+        (ack as (r: unknown) => void)(
+          errorAck({ code: 'bad_request', message: `unknown request ${event}` }),
+        );
+      } catch (error) {
+        session.logger.warn({ err: error, event }, 'could not send ack');
+      }
+    });
+
+    socket.on('disconnect', (reason) => {
+      session.logger.debug({ reason }, 'socket disconnected');
+      void this.#lifecycle.run(socket.id, () => {
+        session.leave();
+        return Promise.resolve();
+      });
+    });
+    session.logger.debug('socket connected');
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Socket.IO typings shared by the signalling server and its handlers: the
+ * protocol's requests and events mapped onto Socket.IO's generic parameters.
+ */
+import type { Server, Socket } from 'socket.io';
+import type { Principal } from '../auth/tokens';
+import type { RoomManager } from '../media/RoomManager';
+import type { KeyedQueue } from '../utils/KeyedQueue';
+import type {
+  ActiveRecordingInfo,
+  RequestName,
+  ServerEventName,
+  ServerEvents,
+} from '#room-client/protocol';
+import type { Handle } from './handle';
+import type { SignallingSession } from './SignallingSession';
+
+/** Requests arrive as `(payload?, ack?)`; both are checked before use, so they are typed unknown. */
+export type ClientToServerEvents = Record<RequestName, (...args: unknown[]) => void>;
+
+export type ServerToClientEvents = { [E in ServerEventName]: (payload: ServerEvents[E]) => void };
+
+export interface SocketData {
+  principal: Principal;
+}
+
+export type ClassroomIo = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+export type ClassroomSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+export type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
+
+/** What each handler module gets for one socket. */
+export interface HandlerContext {
+  socket: ClassroomSocket;
+  session: SignallingSession;
+  rooms: RoomManager;
+  handle: Handle;
+  /** Serializes join, leave and disconnect of one socket. */
+  lifecycle: KeyedQueue;
+  activeRecordingFor: (roomId: string) => ActiveRecordingInfo | null;
+}
