@@ -148,7 +148,10 @@ export class ClassroomServer {
       const rooms = this.#rooms;
       this.#launcher =
         this.#injectedLauncher ??
-        new ChromiumBotLauncher({ chromiumPath: config.tools.chromiumPath, logger: this.#rootLogger });
+        new ChromiumBotLauncher({
+          chromiumPath: config.tools.chromiumPath,
+          logger: this.#rootLogger,
+        });
       const recording = new RecordingService({
         ctx,
         rooms: roomDirectoryFrom(rooms),
