@@ -18,13 +18,15 @@
  * and it does not exist for an OffscreenCanvas clock we control.
  */
 import {
-  fitRect,
+  emptyPlacement,
   gridCells,
   labelFontSize,
   labelMaxTextWidth,
   labelRect,
   placeholderCircle,
+  placeVideo,
   type Rect,
+  type VideoPlacement,
 } from './layout';
 import type { TileSpec } from './TileBook';
 
@@ -81,10 +83,10 @@ const STATS_WINDOW_MS = 1000;
 interface TileState {
   spec: TileSpec;
   cell: Rect;
-  /** Where the video goes inside the cell, for the frame size last drawn. */
-  content: Rect;
-  contentWidth: number;
-  contentHeight: number;
+  /** How the video is drawn inside the cell, for the frame size last drawn. */
+  placement: VideoPlacement;
+  sourceWidth: number;
+  sourceHeight: number;
   label: Rect;
   labelText: string;
   drawnSeq: number;
@@ -152,9 +154,9 @@ export class CompositorEngine {
       return {
         spec,
         cell,
-        content: { ...cell },
-        contentWidth: 0,
-        contentHeight: 0,
+        placement: emptyPlacement(),
+        sourceWidth: 0,
+        sourceHeight: 0,
         label: labelRect(cell, this.#ctx.measureText(labelText).width, this.#labelFontSize),
         labelText,
         drawnSeq: STALE,
@@ -279,18 +281,18 @@ export class CompositorEngine {
     if (
       tile.drawnSeq === STALE ||
       tile.drawnSeq === PLACEHOLDER ||
-      tile.contentWidth !== slot.width ||
-      tile.contentHeight !== slot.height
+      tile.sourceWidth !== slot.width ||
+      tile.sourceHeight !== slot.height
     ) {
       // Geometry changed: clear the cell (the letterbox bars) and place the label.
-      fitRect(slot.width, slot.height, tile.cell, tile.content);
-      tile.contentWidth = slot.width;
-      tile.contentHeight = slot.height;
+      placeVideo(slot.width, slot.height, tile.cell, tile.placement);
+      tile.sourceWidth = slot.width;
+      tile.sourceHeight = slot.height;
       ctx.font = this.#labelFont;
       const measured = ctx.measureText(tile.labelText).width;
       // The label sits on the picture, not on a bar, because it is redrawn
       // with every new frame and a translucent box on a bar would darken.
-      const label = labelRect(tile.content, measured, this.#labelFontSize);
+      const label = labelRect(tile.placement.dest, measured, this.#labelFontSize);
       tile.label.x = label.x;
       tile.label.y = label.y;
       tile.label.width = label.width;
@@ -298,8 +300,9 @@ export class CompositorEngine {
       ctx.fillStyle = LETTERBOX;
       ctx.fillRect(tile.cell.x, tile.cell.y, tile.cell.width, tile.cell.height);
     }
-    const { x, y, width, height } = tile.content;
-    ctx.drawImage(slot.image!, x, y, width, height);
+    const { sx, sy, sw, sh, dest, smooth } = tile.placement;
+    ctx.imageSmoothingEnabled = smooth;
+    ctx.drawImage(slot.image!, sx, sy, sw, sh, dest.x, dest.y, dest.width, dest.height);
     this.#drawLabel(tile);
     tile.drawnSeq = slot.seq;
   }
@@ -326,8 +329,8 @@ export class CompositorEngine {
     tile.label.y = label.y;
     tile.label.width = label.width;
     tile.label.height = label.height;
-    tile.contentWidth = 0;
-    tile.contentHeight = 0;
+    tile.sourceWidth = 0;
+    tile.sourceHeight = 0;
     this.#drawLabel(tile);
     tile.drawnSeq = PLACEHOLDER;
   }

@@ -145,7 +145,10 @@ export class RecorderPage implements RecorderPageApi {
     log(`joined room ${params.roomId}: ${this.#tiles.participantCount} participant(s)`);
 
     await this.#mixer.resume();
-    const video = canvas.captureStream(params.fps).getVideoTracks()[0];
+    // No frame rate here: the compositor's clock is the one rate limiter. A
+    // capped capture drops a frame whenever two commits land closer than
+    // 1/fps, which a timer-driven worker does now and then.
+    const video = canvas.captureStream().getVideoTracks()[0];
     if (!video) throw new Error('canvas.captureStream(params.fps) gave no video track');
     const stream = new MediaStream([video, this.#mixer.track]);
 

@@ -96,6 +96,69 @@ export function fitRect(
   return out;
 }
 
+/** Where and how to draw one video: a source rectangle onto a destination rectangle. */
+export interface VideoPlacement {
+  sx: number;
+  sy: number;
+  sw: number;
+  sh: number;
+  /** Destination: the picture's rectangle inside the cell. */
+  dest: Rect;
+  /** Whether the draw should filter (bilinear) rather than sample nearest pixels. */
+  smooth: boolean;
+}
+
+/** Scale factors this close to 1 are drawn 1:1 (cropping a few edge pixels) instead. */
+const NATIVE_TOLERANCE = 0.04;
+
+/** A reusable placement object for {@link placeVideo}. */
+export function emptyPlacement(): VideoPlacement {
+  return { sx: 0, sy: 0, sw: 0, sh: 0, dest: { x: 0, y: 0, width: 0, height: 0 }, smooth: true };
+}
+
+/**
+ * How to draw a `sourceWidth`×`sourceHeight` picture into `cell`, fitted
+ * (see {@link fitRect}), choosing the cheapest drawing that looks right in
+ * a software rasterizer, where resampling costs as much as converting the
+ * frame to RGB:
+ * - within 4% of the native size (a 640x360 camera in a 636x356 cell: the
+ *   common 2-4 participant grid at 720p), draw 1:1 and crop the edges: no
+ *   resampling at all;
+ * - shrinking by half or more, sample nearest pixels: bilinear filtering
+ *   without mipmaps reads the same 2x2 neighbourhoods and looks the same;
+ * - otherwise (mild shrinking, enlarging) filter bilinearly.
+ * Writes into `out`, which the frame loop reuses.
+ */
+export function placeVideo(
+  sourceWidth: number,
+  sourceHeight: number,
+  cell: Rect,
+  out: VideoPlacement = emptyPlacement(),
+): VideoPlacement {
+  const dest = fitRect(sourceWidth, sourceHeight, cell, out.dest);
+  const scale = sourceWidth > 0 ? dest.width / sourceWidth : 1;
+  if (sourceWidth > 0 && sourceHeight > 0 && Math.abs(scale - 1) <= NATIVE_TOLERANCE) {
+    const width = Math.min(sourceWidth, cell.width);
+    const height = Math.min(sourceHeight, cell.height);
+    out.sx = Math.floor((sourceWidth - width) / 2);
+    out.sy = Math.floor((sourceHeight - height) / 2);
+    out.sw = width;
+    out.sh = height;
+    dest.x = cell.x + Math.floor((cell.width - width) / 2);
+    dest.y = cell.y + Math.floor((cell.height - height) / 2);
+    dest.width = width;
+    dest.height = height;
+    out.smooth = false;
+    return out;
+  }
+  out.sx = 0;
+  out.sy = 0;
+  out.sw = Math.max(0, sourceWidth);
+  out.sh = Math.max(0, sourceHeight);
+  out.smooth = scale > 0.5;
+  return out;
+}
+
 /** Font size (px) of the name label for a cell: readable, never huge. */
 export function labelFontSize(cell: Rect): number {
   return Math.round(Math.min(28, Math.max(11, cell.height * 0.06)));

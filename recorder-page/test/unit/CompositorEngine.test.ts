@@ -12,8 +12,11 @@ function fakeContext() {
     textBaseline: 'alphabetic',
     fillRect: (x: number, y: number, w: number, h: number) =>
       calls.push(`fillRect ${x},${y},${w},${h}`),
-    drawImage: (image: { id: string }, x: number, y: number, w: number, h: number) =>
-      calls.push(`drawImage ${image.id} ${x},${y},${w},${h}`),
+    imageSmoothingEnabled: true,
+    drawImage: (image: { id: string }, ...rect: number[]) =>
+      calls.push(
+        `drawImage ${image.id} ${rect.slice(0, 4).join(',')} -> ${rect.slice(4).join(',')}`,
+      ),
     fillText: (text: string) => calls.push(`fillText ${text}`),
     measureText: (text: string) => ({ width: text.length * 8 }),
     beginPath: () => {},
@@ -84,7 +87,7 @@ describe('CompositorEngine', () => {
     frame('v1', 1);
     engine.drawFrame();
     // 4:3 in a 1272x712 cell: letterboxed to 949x712, centred.
-    expect(calls).toContain('drawImage v1 165,4,949,712');
+    expect(calls).toContain('drawImage v1 0,0,640,480 -> 165,4,949,712');
     expect(calls).toContain('fillText ADA');
   });
 
@@ -116,6 +119,15 @@ describe('CompositorEngine', () => {
     expect(calls[0]).toBe('fillRect 0,0,1280,720');
     expect(calls.some((c) => c.startsWith('drawImage v1'))).toBe(true);
     expect(calls).toContain('fillText B');
+  });
+
+  it('draws a camera that nearly fits its cell 1:1, cropping the edges instead of resampling', () => {
+    const { engine, calls, frame } = setup();
+    engine.setTiles([tile('a', 'v1'), tile('b', 'v2'), tile('c', 'v3'), tile('d', 'v4')]);
+    frame('v1', 1, 640, 360);
+    engine.drawFrame();
+    // Cells of 634x354: the 640x360 picture loses 3 pixels on each side.
+    expect(calls).toContain('drawImage v1 3,3,634,354 -> 4,4,634,354');
   });
 
   it('goes back to the placeholder when the video disappears', () => {

@@ -7,6 +7,7 @@ import {
   labelFontSize,
   labelRect,
   placeholderColor,
+  placeVideo,
   type Rect,
 } from '../../src/layout';
 
@@ -110,6 +111,51 @@ describe('fitRect', () => {
 
   it('falls back to the whole cell for an unknown size', () => {
     expect(fitRect(0, 0, cell)).toEqual(cell);
+  });
+});
+
+describe('placeVideo', () => {
+  const cell: Rect = { x: 4, y: 4, width: 636, height: 356 };
+
+  it('draws a near-native picture 1:1, centred, cropping the overhang, without filtering', () => {
+    expect(placeVideo(640, 360, cell)).toEqual({
+      sx: 2,
+      sy: 2,
+      sw: 636,
+      sh: 356,
+      dest: { x: 4, y: 4, width: 636, height: 356 },
+      smooth: false,
+    });
+  });
+
+  it('draws a slightly smaller picture 1:1 with thin bars', () => {
+    expect(placeVideo(620, 350, cell)).toMatchObject({
+      sx: 0,
+      sy: 0,
+      sw: 620,
+      sh: 350,
+      dest: { x: 4 + 8, y: 4 + 3, width: 620, height: 350 },
+      smooth: false,
+    });
+  });
+
+  it('filters when shrinking mildly or enlarging', () => {
+    expect(placeVideo(960, 540, cell)).toMatchObject({ sw: 960, sh: 540, smooth: true });
+    expect(placeVideo(320, 180, cell)).toMatchObject({
+      sw: 320,
+      sh: 180,
+      dest: fitRect(320, 180, cell),
+      smooth: true,
+    });
+  });
+
+  it('samples nearest pixels when shrinking by half or more', () => {
+    expect(placeVideo(1280, 720, cell)).toMatchObject({ sw: 1280, sh: 720, smooth: false });
+    expect(placeVideo(1920, 1080, cell)).toMatchObject({ smooth: false });
+  });
+
+  it('letterboxes like fitRect when resampling', () => {
+    expect(placeVideo(1280, 960, cell).dest).toEqual(fitRect(1280, 960, cell));
   });
 });
 
