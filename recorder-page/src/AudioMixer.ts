@@ -66,9 +66,30 @@ export class AudioMixer {
     return this.#context.state;
   }
 
-  /** Resumes the context (needs the bot's autoplay policy flag in headless Chromium). */
-  async resume(): Promise<void> {
-    if (this.#context.state !== 'running') await this.#context.resume();
+  /**
+   * Resumes the context. Without a user gesture Chromium keeps `resume()`
+   * pending forever unless launched with `--autoplay-policy=no-user-gesture-required`,
+   * so this gives up after `timeoutMs` with an error that says so.
+   */
+  async resume(timeoutMs = 3000): Promise<void> {
+    if (this.#context.state === 'running') return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              'the AudioContext does not start (autoplay policy): launch Chromium with --autoplay-policy=no-user-gesture-required',
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.#context.resume(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Adds a remote track under `id`; it leaves the mix when it ends or on `removeTrack(id)`. */
