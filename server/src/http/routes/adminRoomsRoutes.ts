@@ -1,0 +1,46 @@
+/** Admin API on live rooms: synthetic participants (ffmpeg-fed peers used as load or stand-ins). */
+import { Router } from 'express';
+import { z } from 'zod';
+import { roomIdSchema } from '#room-client/protocol';
+import type { AppContext } from '../../context';
+import type { SyntheticParticipants } from '../../media/SyntheticParticipants';
+import { authenticate, requireRole, userOf } from '../middlewares/authenticate';
+import { parseInput } from '../validate';
+
+const roomParams = z.object({ roomId: roomIdSchema });
+const participantParams = roomParams.extend({ peerId: z.uuid('peer id must be a UUID') });
+const createBody = z.object({ displayName: z.string().trim().min(1).max(100) }).strict();
+
+/** Mounted under /api/v1/admin: admins only. */
+export function adminRoomsRoutes(ctx: AppContext, synthetic: SyntheticParticipants): Router {
+  const router = Router();
+  router.use(authenticate(ctx.tokens), requireRole('admin'));
+
+  router.post('/rooms/:roomId/synthetic-participants', async (req, res) => {
+    const { roomId } = parseInput(roomParams, req.params, 'room id');
+    const { displayName } = parseInput(createBody, req.body, 'synthetic participant');
+    const { peerId, video, audio } = await synthetic.add(roomId, displayName);
+    // A fake person in a class is worth a trace of who put it there.
+    await ctx.audit.record({
+      actorUserId: userOf(res).userId,
+      action: 'room.synthetic_participant.add',
+      ip: req.ip ?? null,
+      details: { roomId, peerId, displayName },
+    });
+    res.status(201).json({ peerId, displayName, video, audio });
+  });
+
+  router.delete('/rooms/:roomId/synthetic-participants/:peerId', async (req, res) => {
+    const { roomId, peerId } = parseInput(participantParams, req.params, 'synthetic participant');
+    synthetic.remove(roomId, peerId);
+    await ctx.audit.record({
+      actorUserId: userOf(res).userId,
+      action: 'room.synthetic_participant.remove',
+      ip: req.ip ?? null,
+      details: { roomId, peerId },
+    });
+    res.json({ peerId, removed: true });
+  });
+
+  return router;
+}
