@@ -20,7 +20,14 @@ import {
   type RecorderStats,
 } from '#recorder-page/contract';
 import { recorderChromiumFlags } from './chromiumFlags';
-import type { BotState, BotStats, RecorderBot, RecorderBotEvents, RecorderJob, StopResult } from './types';
+import type {
+  BotState,
+  BotStats,
+  RecorderBot,
+  RecorderBotEvents,
+  RecorderJob,
+  StopResult,
+} from './types';
 
 const CONSOLE_LINES_KEPT = 200;
 const CLOSE_GRACE_MS = 5_000;
@@ -59,7 +66,11 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     this.recordingId = job.recordingId;
     this.#job = job;
     this.#chromiumPath = chromiumPath;
-    this.#log = logger.child({ module: 'recorder-bot', recordingId: job.recordingId, roomId: job.roomId });
+    this.#log = logger.child({
+      module: 'recorder-bot',
+      recordingId: job.recordingId,
+      roomId: job.roomId,
+    });
     this.#ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -112,9 +123,13 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
       this.#remember(`[pageerror] ${text}`);
       this.#log.warn({ pageError: text }, 'recorder page error');
     });
-    this.#page.on('error', (error) => this.#fail(new Error(`recorder page crashed: ${error.message}`)));
+    this.#page.on('error', (error) =>
+      this.#fail(new Error(`recorder page crashed: ${error.message}`)),
+    );
     this.#page.on('requestfailed', (request) => {
-      this.#remember(`[requestfailed] ${request.method()} ${new URL(request.url()).pathname}: ${request.failure()?.errorText ?? ''}`);
+      this.#remember(
+        `[requestfailed] ${request.method()} ${new URL(request.url()).pathname}: ${request.failure()?.errorText ?? ''}`,
+      );
     });
     const response = await this.#page.goto(pageUrl, { waitUntil: 'load', timeout: readyTimeoutMs });
     if (response && !response.ok()) {
@@ -217,9 +232,7 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     if (!page || this.#closed) return Promise.reject(new Error('recorder bot is not running'));
     const cached = this.#preview;
     if (cached && Date.now() - cached.at < PREVIEW_MAX_AGE_MS) return cached.jpeg;
-    const jpeg = page
-      .screenshot({ type: 'jpeg', quality: 70 })
-      .then((data) => Buffer.from(data));
+    const jpeg = page.screenshot({ type: 'jpeg', quality: 70 }).then((data) => Buffer.from(data));
     this.#preview = { at: Date.now(), jpeg };
     jpeg.catch(() => {
       if (this.#preview?.jpeg === jpeg) this.#preview = undefined;
@@ -234,9 +247,7 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
   /** Reads the page's visible error element, if any (for failure reports). */
   async visibleError(): Promise<string | null> {
     if (!this.#page || this.#closed) return null;
-    return this.#page
-      .$eval(ERROR_SELECTOR, (el) => el.textContent)
-      .catch(() => null);
+    return this.#page.$eval(ERROR_SELECTOR, (el) => el.textContent).catch(() => null);
   }
 
   close(reason = 'closed'): void {
@@ -261,7 +272,9 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     const pid = browser?.process()?.pid;
     const userDataDir = this.#userDataDir;
     const removeProfile = () =>
-      userDataDir ? rm(userDataDir, { recursive: true, force: true }).catch(() => undefined) : undefined;
+      userDataDir
+        ? rm(userDataDir, { recursive: true, force: true }).catch(() => undefined)
+        : undefined;
     if (!browser) {
       await removeProfile();
       return;
@@ -285,19 +298,31 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     await removeProfile();
   }
 
-  override on<K extends keyof RecorderBotEvents>(event: K, listener: (...args: RecorderBotEvents[K]) => void): this {
+  override on<K extends keyof RecorderBotEvents>(
+    event: K,
+    listener: (...args: RecorderBotEvents[K]) => void,
+  ): this {
     return super.on(event, listener as (...args: unknown[]) => void);
   }
 
-  override once<K extends keyof RecorderBotEvents>(event: K, listener: (...args: RecorderBotEvents[K]) => void): this {
+  override once<K extends keyof RecorderBotEvents>(
+    event: K,
+    listener: (...args: RecorderBotEvents[K]) => void,
+  ): this {
     return super.once(event, listener as (...args: unknown[]) => void);
   }
 
-  override off<K extends keyof RecorderBotEvents>(event: K, listener: (...args: RecorderBotEvents[K]) => void): this {
+  override off<K extends keyof RecorderBotEvents>(
+    event: K,
+    listener: (...args: RecorderBotEvents[K]) => void,
+  ): this {
     return super.off(event, listener as (...args: unknown[]) => void);
   }
 
-  override emit<K extends keyof RecorderBotEvents>(event: K, ...args: RecorderBotEvents[K]): boolean {
+  override emit<K extends keyof RecorderBotEvents>(
+    event: K,
+    ...args: RecorderBotEvents[K]
+  ): boolean {
     try {
       return super.emit(event, ...args);
     } catch (error) {

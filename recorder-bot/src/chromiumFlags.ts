@@ -7,7 +7,13 @@
  * - recording: autoplay without a gesture (or MediaRecorder produces nothing),
  *   and no throttling of timers or renderers of a page nobody looks at.
  */
-export function recorderChromiumFlags({ width, height }: { width: number; height: number }): string[] {
+export function recorderChromiumFlags({
+  width,
+  height,
+}: {
+  width: number;
+  height: number;
+}): string[] {
   return [
     '--no-sandbox',
     '--disable-gpu',

@@ -99,7 +99,11 @@ export class RecordingService {
     return !!s && !s.ending && s.tokenId === principal.tokenId && s.roomId === principal.roomId;
   }
 
-  async start(input: StartRecordingInput, actor: UserPrincipal, ip?: string): Promise<RecordingRow> {
+  async start(
+    input: StartRecordingInput,
+    actor: UserPrincipal,
+    ip?: string,
+  ): Promise<RecordingRow> {
     if (actor.role !== 'instructor' && actor.role !== 'admin') {
       throw new ForbiddenError('only instructors and admins can record');
     }
@@ -221,18 +225,28 @@ export class RecordingService {
     const log = this.#log.child({ recordingId: id, roomId: session.roomId });
     try {
       if (end.bytes === 0) {
-        await this.#fail(session.roomId, id, end.kind === 'failed' ? end.reason : 'stopped before any media was recorded', end.stoppedAt);
+        await this.#fail(
+          session.roomId,
+          id,
+          end.kind === 'failed' ? end.reason : 'stopped before any media was recorded',
+          end.stoppedAt,
+        );
         return;
       }
       // Whatever was recorded is kept, even when the bot failed midway.
-      const stopped = await this.#ctx.recordings.transition(id, ['recording', 'pending'], 'stopped', {
-        stoppedAt: end.stoppedAt,
-        durationMs: end.durationMs,
-        durationSeconds: Math.round(end.durationMs / 1000),
-        fileSize: end.bytes,
-        error: end.kind === 'failed' ? `recording cut short: ${end.reason}` : null,
-        startedAt: session.startedAt ?? end.stoppedAt,
-      });
+      const stopped = await this.#ctx.recordings.transition(
+        id,
+        ['recording', 'pending'],
+        'stopped',
+        {
+          stoppedAt: end.stoppedAt,
+          durationMs: end.durationMs,
+          durationSeconds: Math.round(end.durationMs / 1000),
+          fileSize: end.bytes,
+          error: end.kind === 'failed' ? `recording cut short: ${end.reason}` : null,
+          startedAt: session.startedAt ?? end.stoppedAt,
+        },
+      );
       if (!stopped) return;
       this.#rooms.broadcast(session.roomId, 'recording-stopped', {
         recordingId: id,
@@ -333,7 +347,10 @@ export class RecordingService {
         audioChannels: probe.audio?.channels ?? null,
       });
       if (ready) {
-        this.#log.info({ recordingId: row.id, durationMs, size: result.fileSize }, 'recording ready');
+        this.#log.info(
+          { recordingId: row.id, durationMs, size: result.fileSize },
+          'recording ready',
+        );
         this.#rooms.broadcast(row.roomId, 'recording-ready', {
           recordingId: row.id,
           status: 'ready',
@@ -462,15 +479,25 @@ export class RecordingService {
       );
       if (isActive(row.status)) {
         if (size === 0) {
-          await this.#fail(row.roomId, row.id, 'the server restarted before any media was recorded', new Date());
+          await this.#fail(
+            row.roomId,
+            row.id,
+            'the server restarted before any media was recorded',
+            new Date(),
+          );
           continue;
         }
-        const stopped = await this.#ctx.recordings.transition(row.id, ['pending', 'recording'], 'stopped', {
-          stoppedAt: new Date(),
-          fileSize: size,
-          error: 'recording cut short: the server restarted',
-          startedAt: row.startedAt ?? row.createdAt,
-        });
+        const stopped = await this.#ctx.recordings.transition(
+          row.id,
+          ['pending', 'recording'],
+          'stopped',
+          {
+            stoppedAt: new Date(),
+            fileSize: size,
+            error: 'recording cut short: the server restarted',
+            startedAt: row.startedAt ?? row.createdAt,
+          },
+        );
         if (stopped) this.#startFinalize(stopped);
       } else if (size > 0) {
         this.#startFinalize(row);

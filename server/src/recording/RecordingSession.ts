@@ -29,7 +29,14 @@ export interface RecordingSessionOptions {
 /** Why a session ended. `stopped`: asked; `bot-failed`: the bot died or never got ready. */
 export type SessionEnd =
   | { kind: 'stopped'; bytes: number; slices: number; stoppedAt: Date; durationMs: number }
-  | { kind: 'failed'; reason: string; bytes: number; slices: number; stoppedAt: Date; durationMs: number };
+  | {
+      kind: 'failed';
+      reason: string;
+      bytes: number;
+      slices: number;
+      stoppedAt: Date;
+      durationMs: number;
+    };
 
 export interface RecordingSessionEvents {
   /** First slice persisted: the recording is really recording. */

@@ -38,7 +38,11 @@ export class RetentionJob {
     this.#running ??= this.#options.service
       .expireOlderThan(this.#options.retentionDays, now)
       .then((count) => {
-        if (count > 0) this.#log.info({ count, retentionDays: this.#options.retentionDays }, 'expired recordings deleted');
+        if (count > 0)
+          this.#log.info(
+            { count, retentionDays: this.#options.retentionDays },
+            'expired recordings deleted',
+          );
         return count;
       })
       .catch((error: unknown) => {

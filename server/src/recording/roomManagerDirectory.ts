@@ -9,7 +9,11 @@ export function roomDirectoryFrom(rooms: RoomManager): RoomDirectory {
       rooms.broadcast(roomId, event, payload);
     },
     watchPeers(listener) {
-      const joined = (roomId: string, peer: { hidden: boolean } & Parameters<typeof listener.joined>[1], at: Date) => {
+      const joined = (
+        roomId: string,
+        peer: { hidden: boolean } & Parameters<typeof listener.joined>[1],
+        at: Date,
+      ) => {
         if (!peer.hidden) listener.joined(roomId, peer, at);
       };
       const left = (roomId: string, peerId: string, at: Date, peer: { hidden: boolean }) => {

@@ -7,7 +7,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import type { RecorderBot, RecorderBotLauncher, RecorderJob, StopResult, BotStats } from '#recorder-bot/types';
+import type {
+  RecorderBot,
+  RecorderBotLauncher,
+  RecorderJob,
+  StopResult,
+  BotStats,
+} from '#recorder-bot/types';
 
 export class FakeRecorderBot extends EventEmitter implements RecorderBot {
   readonly recordingId: string;
@@ -42,10 +48,14 @@ export class FakeRecorderBot extends EventEmitter implements RecorderBot {
       const url = new URL(`/api/v1/recordings/${this.recordingId}/slices/${seq}`, this.job.pageUrl);
       const res = await fetch(url, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/octet-stream' },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          'content-type': 'application/octet-stream',
+        },
         body: Buffer.from(this.#slices[seq]!),
       });
-      if (res.status !== 201) throw new Error(`slice ${seq} answered ${res.status}: ${await res.text()}`);
+      if (res.status !== 201)
+        throw new Error(`slice ${seq} answered ${res.status}: ${await res.text()}`);
       this.#next += 1;
     }
   }
@@ -57,12 +67,17 @@ export class FakeRecorderBot extends EventEmitter implements RecorderBot {
     return { lastSeq: this.#next - 1, bytesSent, flushed: true };
   }
 
-  async stats(): Promise<BotStats> {
-    return { state: this.#closed ? 'closed' : 'ready', uptimeMs: 0, page: null, lastError: null };
+  stats(): Promise<BotStats> {
+    return Promise.resolve({
+      state: this.#closed ? 'closed' : 'ready',
+      uptimeMs: 0,
+      page: null,
+      lastError: null,
+    });
   }
 
-  async preview(): Promise<Buffer> {
-    return Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+  preview(): Promise<Buffer> {
+    return Promise.resolve(Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
   }
 
   consoleLines(): string[] {
@@ -121,7 +136,8 @@ export class FakeRecorderBotLauncher implements RecorderBotLauncher {
     });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     for (const bot of this.bots.values()) bot.close('launcher closed');
+    return Promise.resolve();
   }
 }

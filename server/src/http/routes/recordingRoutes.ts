@@ -190,7 +190,11 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
 }
 
 function downloadName(row: RecordingRow): string {
-  const safe = row.title.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 80) || 'recording';
+  const safe =
+    row.title
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 80) || 'recording';
   return `${safe}-${row.id.slice(0, 8)}.webm`;
 }
 

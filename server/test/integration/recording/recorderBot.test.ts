@@ -37,7 +37,11 @@ async function post(url: string, token: string, body?: unknown) {
 
 describe('recorder bot (real Chromium)', () => {
   it('records an empty room: waiting screen at the configured size, seekable, then no browser left', async () => {
-    server = await startTestServer({ RECORDING_WIDTH: '640', RECORDING_HEIGHT: '360', RECORDING_FPS: '15' });
+    server = await startTestServer({
+      RECORDING_WIDTH: '640',
+      RECORDING_HEIGHT: '360',
+      RECORDING_FPS: '15',
+    });
     const instructor = await server.createUser('instructor');
     const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
       roomId: 'empty-room',
@@ -46,13 +50,17 @@ describe('recorder bot (real Chromium)', () => {
     expect(start.status).toBe(201);
     const id = start.json.recordingId as string;
     const session = server.server.recording.sessions.get(id)!;
-    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(3), { timeout: 30_000, interval: 100 });
+    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(3), {
+      timeout: 30_000,
+      interval: 100,
+    });
     expect(await pidsMatching('recorder-bot-')).not.toEqual([]);
 
     const stop = await post(`${server.url}/api/v1/recordings/${id}/stop`, instructor.token);
     expect(stop.status).toBe(200);
     await vi.waitFor(
-      async () => expect((await server!.server.context.recordings.findById(id))?.status).toBe('ready'),
+      async () =>
+        expect((await server!.server.context.recordings.findById(id))?.status).toBe('ready'),
       { timeout: 30_000, interval: 100 },
     );
     const row = (await server.server.context.recordings.findById(id))!;
@@ -63,7 +71,10 @@ describe('recorder bot (real Chromium)', () => {
     const facts = await probe('ffprobe', row.filePath!);
     expect(facts.durationMs).toBeGreaterThan(2000);
     // The bot closed its browser with the recording, before the server closed.
-    await vi.waitFor(async () => expect(await pidsMatching('recorder-bot-')).toEqual([]), { timeout: 15_000, interval: 200 });
+    await vi.waitFor(async () => expect(await pidsMatching('recorder-bot-')).toEqual([]), {
+      timeout: 15_000,
+      interval: 200,
+    });
   });
 
   it('a page that never becomes ready fails the recording with a clear reason', async () => {
@@ -81,7 +92,8 @@ describe('recorder bot (real Chromium)', () => {
     });
     const id = start.json.recordingId as string;
     await vi.waitFor(
-      async () => expect((await server!.server.context.recordings.findById(id))?.status).toBe('failed'),
+      async () =>
+        expect((await server!.server.context.recordings.findById(id))?.status).toBe('failed'),
       { timeout: 30_000, interval: 100 },
     );
     const row = (await server.server.context.recordings.findById(id))!;
@@ -92,6 +104,9 @@ describe('recorder bot (real Chromium)', () => {
       title: 'Second try',
     });
     expect(again.status).toBe(201);
-    await post(`${server.url}/api/v1/recordings/${again.json.recordingId as string}/stop`, instructor.token);
+    await post(
+      `${server.url}/api/v1/recordings/${again.json.recordingId as string}/stop`,
+      instructor.token,
+    );
   });
 });

@@ -15,9 +15,40 @@ let otherInstructor: TestUser;
 let admin: TestUser;
 let student: TestUser;
 
+/** The union of the fields these tests read from API answers. */
+interface Body {
+  error: { code: string; message: string };
+  id: string;
+  recordingId: string;
+  roomId: string;
+  status: string;
+  stoppedAt: string | null;
+  videoCodec: string;
+  audioCodec: string;
+  resolutionWidth: number;
+  resolutionHeight: number;
+  durationMs: number;
+  fileSize: number;
+  sha256: string;
+  participants: unknown[];
+  items: Body[];
+  total: number;
+  limit: number;
+  offset: number;
+  success: boolean;
+  deletedAt: string;
+  slicesReceived: number;
+  consoleLines: string[];
+}
+
 async function api(
   path: string,
-  { token, method = 'GET', body, headers = {} }: { token?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {},
+  {
+    token,
+    method = 'GET',
+    body,
+    headers = {},
+  }: { token?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {},
 ) {
   const res = await fetch(`${server.url}/api/v1${path}`, {
     method,
@@ -29,19 +60,18 @@ async function api(
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
+  const json = (text ? JSON.parse(text) : {}) as Body & { error: Body['error'] & string };
   return { status: res.status, json, headers: res.headers };
 }
 
 async function startRecording(roomId: string, user = instructor) {
-  const res = await api('/recordings/start', { token: user.token, method: 'POST', body: { roomId, title: `Lecture in ${roomId}` } });
+  const res = await api('/recordings/start', {
+    token: user.token,
+    method: 'POST',
+    body: { roomId, title: `Lecture in ${roomId}` },
+  });
   expect(res.status).toBe(201);
-  return res.json.recordingId as string;
+  return res.json.recordingId;
 }
 
 async function waitForStatus(id: string, status: string) {
@@ -75,7 +105,11 @@ afterAll(async () => {
 
 describe('recording API', () => {
   it('start by a student answers 403 and creates nothing', async () => {
-    const res = await api('/recordings/start', { token: student.token, method: 'POST', body: { roomId: 'r-student', title: 'x' } });
+    const res = await api('/recordings/start', {
+      token: student.token,
+      method: 'POST',
+      body: { roomId: 'r-student', title: 'x' },
+    });
     expect(res.status).toBe(403);
     expect(res.json.error.code).toBe('forbidden');
     const list = await api('/recordings?roomId=r-student', { token: admin.token });
@@ -83,21 +117,38 @@ describe('recording API', () => {
   });
 
   it('start without a token answers 401; with a bad body 400', async () => {
-    expect((await api('/recordings/start', { method: 'POST', body: { roomId: 'a', title: 't' } })).status).toBe(401);
-    const bad = await api('/recordings/start', { token: instructor.token, method: 'POST', body: { roomId: 'a b', title: '' } });
+    expect(
+      (await api('/recordings/start', { method: 'POST', body: { roomId: 'a', title: 't' } }))
+        .status,
+    ).toBe(401);
+    const bad = await api('/recordings/start', {
+      token: instructor.token,
+      method: 'POST',
+      body: { roomId: 'a b', title: '' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe('bad_request');
   });
 
   it('a double start answers 409 and launches one bot', async () => {
     const [a, b] = await Promise.all([
-      api('/recordings/start', { token: instructor.token, method: 'POST', body: { roomId: 'r-double', title: 'one' } }),
-      api('/recordings/start', { token: instructor.token, method: 'POST', body: { roomId: 'r-double', title: 'two' } }),
+      api('/recordings/start', {
+        token: instructor.token,
+        method: 'POST',
+        body: { roomId: 'r-double', title: 'one' },
+      }),
+      api('/recordings/start', {
+        token: instructor.token,
+        method: 'POST',
+        body: { roomId: 'r-double', title: 'two' },
+      }),
     ]);
     expect([a.status, b.status].sort()).toEqual([201, 409]);
-    const id = (a.status === 201 ? a.json : b.json).recordingId as string;
+    const id = (a.status === 201 ? a.json : b.json).recordingId;
     await (await launcher.botFor(id)).upload(1);
-    expect([...launcher.bots.values()].filter((bot) => bot.job.roomId === 'r-double')).toHaveLength(1);
+    expect([...launcher.bots.values()].filter((bot) => bot.job.roomId === 'r-double')).toHaveLength(
+      1,
+    );
     await api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' });
     await waitForStatus(id, 'ready');
   });
@@ -112,7 +163,10 @@ describe('recording API', () => {
     await waitForStatus(id, 'recording');
 
     // Another instructor may not stop it; the recording keeps running.
-    const forbidden = await api(`/recordings/${id}/stop`, { token: otherInstructor.token, method: 'POST' });
+    const forbidden = await api(`/recordings/${id}/stop`, {
+      token: otherInstructor.token,
+      method: 'POST',
+    });
     expect(forbidden.status).toBe(403);
     expect((await api(`/recordings/${id}`, { token: admin.token })).json.status).toBe('recording');
 
@@ -143,9 +197,15 @@ describe('recording API', () => {
     const st = await stat(file);
     expect(st.mode & 0o777).toBe(0o600);
     expect(st.size).toBe(row.fileSize);
-    expect(createHash('sha256').update(await readFile(file)).digest('hex')).toBe(row.sha256);
+    expect(
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex'),
+    ).toBe(row.sha256);
     await expect(stat(join(dir, 'thumbnail.jpg'))).resolves.toBeTruthy();
-    const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'));
+    const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as {
+      recordingId: string;
+    };
     expect(metadata.recordingId).toBe(id);
 
     const download = await fetch(`${server.url}/api/v1/recordings/${id}/download`, {
@@ -154,7 +214,9 @@ describe('recording API', () => {
     expect(download.status).toBe(200);
     expect(download.headers.get('etag')).toBe(`"${row.sha256}"`);
     expect(download.headers.get('accept-ranges')).toBe('bytes');
-    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="?Lecture_in_r-full-[0-9a-f]{8}\.webm"?$/);
+    expect(download.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="?Lecture_in_r-full-[0-9a-f]{8}\.webm"?$/,
+    );
     expect((await download.arrayBuffer()).byteLength).toBe(row.fileSize);
 
     const range = await fetch(`${server.url}/api/v1/recordings/${id}/download`, {
@@ -178,7 +240,12 @@ describe('recording API', () => {
     const bot = await launcher.botFor(id);
     const otherBot = await launcher.botFor(other);
     await bot.upload(1);
-    const file = join(server.server.context.config.recording.storageDir, 'r-slices', id, 'recording.webm');
+    const file = join(
+      server.server.context.config.recording.storageDir,
+      'r-slices',
+      id,
+      'recording.webm',
+    );
     const sizeBefore = (await stat(file)).size;
     const put = (token: string, seq: number, body = new Uint8Array([1, 2, 3])) =>
       fetch(`${server.url}/api/v1/recordings/${id}/slices/${seq}`, {
@@ -190,13 +257,28 @@ describe('recording API', () => {
     expect((await put(`${bot.token.slice(0, -4)}abcd`, 1)).status).toBe(401);
     expect((await put('not-a-jwt', 1)).status).toBe(401);
     expect((await put(otherBot.token, 1)).status).toBe(403);
-    expect((await fetch(`${server.url}/api/v1/recordings/${id}/slices/1`, { method: 'PUT', body: new Uint8Array([1]) })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${server.url}/api/v1/recordings/${id}/slices/1`, {
+          method: 'PUT',
+          body: new Uint8Array([1]),
+        })
+      ).status,
+    ).toBe(401);
     // Out of order (a gap) and a different body for a stored number: 409.
     expect((await put(bot.token, 5)).status).toBe(409);
     expect((await put(bot.token, 0)).status).toBe(409);
     // Bad sequence numbers: 400.
     expect((await put(bot.token, -1)).status).toBe(400);
-    expect((await fetch(`${server.url}/api/v1/recordings/${id}/slices/abc`, { method: 'PUT', headers: { authorization: `Bearer ${bot.token}` }, body: new Uint8Array([1]) })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${server.url}/api/v1/recordings/${id}/slices/abc`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${bot.token}` },
+          body: new Uint8Array([1]),
+        })
+      ).status,
+    ).toBe(400);
     expect((await stat(file)).size).toBe(sizeBefore);
 
     await api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' });
@@ -207,7 +289,10 @@ describe('recording API', () => {
 
   it('a recording stopped before any media arrived ends failed with a reason', async () => {
     const id = await startRecording('r-empty');
-    const stopped = await api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' });
+    const stopped = await api(`/recordings/${id}/stop`, {
+      token: instructor.token,
+      method: 'POST',
+    });
     expect(stopped.json.status).toBe('failed');
     const row = (await api(`/recordings/${id}`, { token: instructor.token })).json;
     expect(row.error).toMatch(/before any media/);
@@ -237,7 +322,10 @@ describe('recording API', () => {
     expect((await api('/recordings?status=bogus', { token: instructor.token })).status).toBe(400);
     expect((await api('/recordings', { token: student.token })).status).toBe(403);
     expect((await api('/recordings/not-a-uuid', { token: instructor.token })).status).toBe(400);
-    expect((await api('/recordings/00000000-0000-4000-8000-000000000000', { token: instructor.token })).status).toBe(404);
+    expect(
+      (await api('/recordings/00000000-0000-4000-8000-000000000000', { token: instructor.token }))
+        .status,
+    ).toBe(404);
   });
 
   it('delete: students 403, owner soft-deletes and the files are removed', async () => {
@@ -245,14 +333,20 @@ describe('recording API', () => {
     await (await launcher.botFor(id)).upload(2);
     await api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' });
     await waitForStatus(id, 'ready');
-    expect((await api(`/recordings/${id}`, { token: student.token, method: 'DELETE' })).status).toBe(403);
-    expect((await api(`/recordings/${id}`, { token: otherInstructor.token, method: 'DELETE' })).status).toBe(403);
+    expect(
+      (await api(`/recordings/${id}`, { token: student.token, method: 'DELETE' })).status,
+    ).toBe(403);
+    expect(
+      (await api(`/recordings/${id}`, { token: otherInstructor.token, method: 'DELETE' })).status,
+    ).toBe(403);
     const del = await api(`/recordings/${id}`, { token: instructor.token, method: 'DELETE' });
     expect(del.status).toBe(200);
     expect(del.json.success).toBe(true);
     expect(del.json.deletedAt).toBeTruthy();
     expect((await api(`/recordings/${id}`, { token: admin.token })).status).toBe(404);
-    await expect(stat(join(server.server.context.config.recording.storageDir, 'r-delete', id))).rejects.toThrow();
+    await expect(
+      stat(join(server.server.context.config.recording.storageDir, 'r-delete', id)),
+    ).rejects.toThrow();
   });
 
   it('admin debug API lists running bots; others get 403', async () => {
@@ -262,8 +356,10 @@ describe('recording API', () => {
     expect(res.status).toBe(200);
     const item = res.json.items.find((i: { recordingId: string }) => i.recordingId === id);
     expect(item).toMatchObject({ roomId: 'r-admin', slicesReceived: 1 });
-    expect(item.consoleLines).toEqual(['[info] fake bot']);
-    const preview = await fetch(`${server.url}/api/v1/admin/recorders/${id}/preview.jpg`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(item?.consoleLines).toEqual(['[info] fake bot']);
+    const preview = await fetch(`${server.url}/api/v1/admin/recorders/${id}/preview.jpg`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
     expect(preview.status).toBe(200);
     expect(preview.headers.get('content-type')).toBe('image/jpeg');
     expect((await api('/admin/recorders', { token: instructor.token })).status).toBe(403);
@@ -271,10 +367,14 @@ describe('recording API', () => {
   });
 
   it('several rooms record at once', async () => {
-    const ids = await Promise.all(['r-multi-1', 'r-multi-2', 'r-multi-3'].map((room) => startRecording(room)));
+    const ids = await Promise.all(
+      ['r-multi-1', 'r-multi-2', 'r-multi-3'].map((room) => startRecording(room)),
+    );
     await Promise.all(ids.map(async (id) => (await launcher.botFor(id)).upload(2)));
     await Promise.all(ids.map((id) => waitForStatus(id, 'recording')));
-    await Promise.all(ids.map((id) => api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' })));
+    await Promise.all(
+      ids.map((id) => api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' })),
+    );
     await Promise.all(ids.map((id) => waitForStatus(id, 'ready')));
   });
 
@@ -289,9 +389,13 @@ describe('recording API', () => {
     const later = new Date(Date.now() + 31 * 86_400_000);
     expect(await service.expireOlderThan(30, later)).toBeGreaterThanOrEqual(1);
     expect((await api(`/recordings/${id}`, { token: admin.token })).status).toBe(404);
-    await expect(stat(join(server.server.context.config.recording.storageDir, 'r-retention', id))).rejects.toThrow();
+    await expect(
+      stat(join(server.server.context.config.recording.storageDir, 'r-retention', id)),
+    ).rejects.toThrow();
     // A recording still running is never expired.
-    expect((await api(`/recordings/${active}`, { token: admin.token })).json.status).toBe('pending');
+    expect((await api(`/recordings/${active}`, { token: admin.token })).json.status).toBe(
+      'pending',
+    );
     await api(`/recordings/${active}/stop`, { token: instructor.token, method: 'POST' });
   });
 });
