@@ -1,0 +1,476 @@
+/**
+ * Recording benchmark (a benchmark, not a test):
+ *
+ *   npm run -s bench:recording -- [--participants 2,4] [--seconds 20]
+ *       [--width 1280 --height 720 --fps 30 --codec vp8|vp9] [--keep]
+ *
+ * Starts its own ClassroomServer in this process (temporary DATA_DIR, logs
+ * at warn on stderr, the real Chromium recorder bot) and, for each
+ * participant count, fills a room with synthetic participants (ffmpeg → RTP,
+ * no browsers), records for --seconds and measures: start latency (start
+ * request → first slice persisted), stop → ready, the file's decoded fps,
+ * duration and bitrate against the configured one, CPU seconds per recorded
+ * second and peak memory of the bot's Chromium processes, the page's own
+ * drawing stats, and the senders' CPU. RECORDING_* variables in the
+ * environment configure the server; the flags above override them.
+ *
+ * Prints ONE JSON document on stdout; progress goes to stderr. Exits 1 if a
+ * run failed (its entry then holds `error`). With --keep, the temporary
+ * directory (data, recordings) is left for inspection and each run names its file.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { loadConfig, type Config } from '#server/config';
+import { ClassroomServer } from '#server/ClassroomServer';
+import { hashPassword } from '#server/auth/passwords';
+import type { RecordingSession } from '#server/recording/RecordingSession';
+import type { RecorderStats } from '#recorder-page/contract';
+import { CpuMeter, readProcStat, type ProcStat } from '../scripts/lib/procStats';
+import { AdminClient, SyntheticLoad, request } from '../scripts/lib/syntheticParticipants';
+import { BotProcessSampler, type BotProcessReport } from './lib/BotProcessSampler';
+import { probeRecording, type RecordingFileFacts } from './lib/probeRecording';
+
+const argsSchema = z.object({
+  participants: z
+    .string()
+    .default('2,4')
+    .transform((s) => s.split(',').map((n) => Number(n.trim())))
+    .pipe(z.array(z.number().int().min(0).max(16)).min(1)),
+  seconds: z.coerce.number().min(2).max(3600).default(20),
+  width: z.coerce.number().int().optional(),
+  height: z.coerce.number().int().optional(),
+  fps: z.coerce.number().int().optional(),
+  codec: z.enum(['vp8', 'vp9']).optional(),
+  keep: z.boolean().default(false),
+});
+type Args = z.output<typeof argsSchema>;
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PAGE_STATS_INTERVAL_MS = 1_000;
+const MB = 1024 * 1024;
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it holds; throws naming `what` after `timeoutMs`. */
+async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean> | boolean,
+  intervalMs = 100,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+function parseCommand(): Args {
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      participants: { type: 'string' },
+      seconds: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      fps: { type: 'string' },
+      codec: { type: 'string' },
+      keep: { type: 'boolean' },
+    },
+  });
+  const parsed = argsSchema.safeParse(values);
+  if (!parsed.success) {
+    throw new Error(
+      parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  return parsed.data;
+}
+
+/** The server's environment: tool paths and RECORDING_* from ours, the flags on top. */
+function serverEnv(args: Args, dataDir: string): Record<string, string> {
+  const passthrough = Object.entries(process.env).filter(
+    (entry): entry is [string, string] =>
+      entry[1] !== undefined &&
+      entry[0] !== 'RECORDING_STORAGE_DIR' &&
+      /^(RECORDING_\w+|MEDIASOUP_WORKER_BIN|CHROMIUM_PATH|FFMPEG_PATH|FFPROBE_PATH)$/.test(
+        entry[0],
+      ),
+  );
+  const flags: Record<string, number | string | undefined> = {
+    RECORDING_WIDTH: args.width,
+    RECORDING_HEIGHT: args.height,
+    RECORDING_FPS: args.fps,
+    RECORDING_VIDEO_CODEC: args.codec,
+  };
+  return {
+    ...Object.fromEntries(passthrough),
+    ...Object.fromEntries(
+      Object.entries(flags)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    ),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    SEED_DEMO_USERS: 'false',
+    MEDIASOUP_NUM_WORKERS: '1',
+  };
+}
+
+interface Bench {
+  server: ClassroomServer;
+  config: Config;
+  admin: AdminClient;
+  instructorToken: string;
+  /** Command-line text that identifies this bench's bot browsers (their profile directory prefix). */
+  botMarker: string;
+  seconds: number;
+  keep: boolean;
+}
+
+async function createUser(server: ClassroomServer, role: 'admin' | 'instructor'): Promise<string> {
+  const row = await server.context.users.create({
+    email: `bench-${role}@example.com`,
+    fullName: `Bench ${role}`,
+    role,
+    passwordHash: await hashPassword(`bench-${role}-${Date.now()}`),
+  });
+  return server.context.tokens.issueUserToken(row);
+}
+
+/** Resolves (performance.now()) when the session persists its first slice; rejects if it ends first. */
+function firstSlice(session: RecordingSession, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (session.startedAt) {
+      resolve(performance.now());
+      return;
+    }
+    const timer = setTimeout(
+      () => reject(new Error(`no slice persisted within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    session.once('recording', () => {
+      clearTimeout(timer);
+      resolve(performance.now());
+    });
+    session.once('ended', (end) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `recording ended before its first slice: ${end.kind === 'failed' ? end.reason : 'stopped'}`,
+        ),
+      );
+    });
+  });
+}
+
+function summarize(values: number[]) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const avg = values.reduce((s, v) => s + v, 0) / values.length;
+  return {
+    avg: round(avg),
+    min: round(sorted[0]!),
+    p10: round(sorted[Math.floor(sorted.length * 0.1)]!),
+    max: round(sorted[sorted.length - 1]!),
+  };
+}
+
+interface RunResult {
+  participants: number;
+  roomId: string;
+  recordingId?: string;
+  status?: string;
+  /** Participants the recording lists (the synthetic ones must be there). */
+  participantsListed?: number;
+  startLatencyMs?: number;
+  /** Start request → the page's MediaRecorder started (the file's time zero). */
+  botReadyMs?: number;
+  recordedSeconds?: number;
+  stopRequestMs?: number;
+  stopToReadyMs?: number;
+  file?: RecordingFileFacts & {
+    /** Only with --keep: the file is deleted with the temporary directory otherwise. */
+    path?: string;
+    configuredVideoBitrate: number;
+    videoBitrateRatio: number;
+    targetFps: number;
+  };
+  chromium?: {
+    processes: number;
+    cpuSecondsPerRecordedSecond: number;
+    cpuSecondsRecording: number;
+    cpuSecondsTotal: number;
+    peakRssMb: number;
+    peakPssMb: number;
+  };
+  page?: {
+    samples: number;
+    framesPerSecond: ReturnType<typeof summarize>;
+    drawMsAvg: ReturnType<typeof summarize>;
+    droppedFrames: number;
+    tiles: number;
+  };
+  ffmpegSenders?: { cpuPercentEach: number[]; avgCpuPercent: number };
+  error?: string;
+}
+
+async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
+  const { server, config, admin, instructorToken } = bench;
+  const roomId = `bench-${participants}p-${Date.now()}`;
+  const result: RunResult = { participants, roomId };
+  const load = new SyntheticLoad({
+    client: admin,
+    roomId,
+    count: participants,
+    log,
+    onSenderExit: (p, code) =>
+      log(`sender of ${p.participant.displayName} exited (${code}): ${p.stderrTail()}`),
+  });
+  const sampler = new BotProcessSampler({ marker: bench.botMarker });
+  const senderMeter = new CpuMeter();
+  const pageSamples: RecorderStats[] = [];
+  let pageTimer: NodeJS.Timeout | undefined;
+  let samplerStarted = false;
+  const senderStats = async () =>
+    (await Promise.all(load.participants.map((p) => readProcStat(p.sender.pid ?? -1)))).filter(
+      (s): s is ProcStat => s !== null,
+    );
+  try {
+    log(`${participants} participants: starting senders in ${roomId}`);
+    await load.start();
+    await waitUntil('every synthetic producer carries bytes', 30_000, async () => {
+      const room = server.rooms.getRoom(roomId);
+      for (const p of load.participants) {
+        const producers = [...(room?.peers.get(p.participant.peerId)?.producers.values() ?? [])];
+        if (producers.length !== 2) return false;
+        for (const producer of producers) {
+          const [stats] = await producer.getStats();
+          if (!stats || stats.byteCount === 0) return false;
+        }
+      }
+      return true;
+    });
+
+    sampler.start();
+    samplerStarted = true;
+    const requestedAt = performance.now();
+    const requestedAtWall = Date.now();
+    const started = await request<{ recordingId: string }>(
+      `${server.url}/api/v1/recordings/start`,
+      {
+        method: 'POST',
+        token: instructorToken,
+        body: { roomId, title: `Benchmark, ${participants} participants` },
+      },
+    );
+    result.recordingId = started.recordingId;
+    const session = server.recording.sessions.get(started.recordingId);
+    if (!session) throw new Error('the recording has no session');
+    const ended = new Promise<never>((_, reject) =>
+      session.once('ended', (end) =>
+        reject(
+          new Error(`recording ended early: ${end.kind === 'failed' ? end.reason : 'stopped'}`),
+        ),
+      ),
+    );
+    ended.catch(() => undefined);
+    const firstSliceAt = await firstSlice(session, config.recording.readyTimeoutMs + 30_000);
+    result.startLatencyMs = Math.round(firstSliceAt - requestedAt);
+    log(`recording ${started.recordingId}: first slice after ${result.startLatencyMs} ms`);
+
+    await sampler.openWindow();
+    senderMeter.start(await senderStats());
+    pageTimer = setInterval(() => {
+      void session.bot
+        ?.stats()
+        .then((stats) => stats.page && pageSamples.push(stats.page))
+        .catch(() => undefined);
+    }, PAGE_STATS_INTERVAL_MS);
+    await Promise.race([sleep(bench.seconds * 1000), ended]);
+    clearInterval(pageTimer);
+    senderMeter.stop(await senderStats());
+    await sampler.closeWindow();
+
+    const stopAt = performance.now();
+    await request(`${server.url}/api/v1/recordings/${started.recordingId}/stop`, {
+      method: 'POST',
+      token: instructorToken,
+    });
+    result.stopRequestMs = Math.round(performance.now() - stopAt);
+    let status = '';
+    let participantsListed = 0;
+    await waitUntil('the recording is ready', 180_000, async () => {
+      const row = await request<{ status: string; participants: unknown[] }>(
+        `${server.url}/api/v1/recordings/${started.recordingId}`,
+        { token: instructorToken },
+      );
+      status = row.status;
+      participantsListed = row.participants.length;
+      return status === 'ready' || status === 'failed';
+    });
+    result.participantsListed = participantsListed;
+    result.stopToReadyMs = Math.round(performance.now() - stopAt);
+    result.status = status;
+    const bot = await sampler.stop();
+    samplerStarted = false;
+
+    const row = await server.context.recordings.findById(started.recordingId);
+    if (status !== 'ready' || !row?.filePath) {
+      throw new Error(`recording ended ${status}: ${row?.error ?? 'no file'}`);
+    }
+    if (row.startedAt) result.botReadyMs = row.startedAt.getTime() - requestedAtWall;
+    result.recordedSeconds = round(bot.windowSeconds);
+    const facts = await probeRecording(config.tools.ffprobePath, row.filePath);
+    result.file = {
+      ...(bench.keep ? { path: row.filePath } : {}),
+      ...facts,
+      effectiveFps: round(facts.effectiveFps),
+      durationSeconds: round(facts.durationSeconds, 3),
+      targetFps: config.recording.fps,
+      configuredVideoBitrate: config.recording.videoBitrate,
+      videoBitrateRatio: round(facts.videoBitrate / config.recording.videoBitrate),
+    };
+    result.chromium = chromiumReport(bot);
+    result.page = pageReport(pageSamples);
+    const each = load.participants.map((p) =>
+      round((senderMeter.cpuSecondsOf(p.sender.pid ?? -1) / senderMeter.wallSeconds) * 100),
+    );
+    result.ffmpegSenders = {
+      cpuPercentEach: each,
+      avgCpuPercent: round(each.reduce((s, v) => s + v, 0) / Math.max(1, each.length)),
+    };
+  } catch (error) {
+    result.error = (error as Error).message;
+    log(`${participants} participants: failed: ${result.error}`);
+  } finally {
+    clearInterval(pageTimer);
+    if (samplerStarted) await sampler.stop().catch(() => undefined);
+    await load.stop();
+    // The next run must not count this run's browser.
+    await waitUntil('the bot browser is gone', 30_000, async () => {
+      const probe = new BotProcessSampler({ marker: bench.botMarker });
+      return (await probe.sample()).length === 0;
+    }).catch((error: unknown) => log((error as Error).message));
+  }
+  return result;
+}
+
+function chromiumReport(bot: BotProcessReport): NonNullable<RunResult['chromium']> {
+  return {
+    processes: bot.maxProcesses,
+    cpuSecondsPerRecordedSecond: round(bot.windowCpuSeconds / Math.max(bot.windowSeconds, 0.001)),
+    cpuSecondsRecording: round(bot.windowCpuSeconds),
+    cpuSecondsTotal: round(bot.totalCpuSeconds),
+    peakRssMb: Math.round(bot.peakRssBytes / MB),
+    peakPssMb: Math.round(bot.peakPssBytes / MB),
+  };
+}
+
+function pageReport(samples: RecorderStats[]): NonNullable<RunResult['page']> {
+  const last = samples[samples.length - 1];
+  return {
+    samples: samples.length,
+    framesPerSecond: summarize(samples.map((s) => s.framesPerSecond)),
+    drawMsAvg: summarize(samples.map((s) => s.drawMsAvg)),
+    droppedFrames: last?.droppedFrames ?? 0,
+    tiles: Math.max(0, ...samples.map((s) => s.tiles)),
+  };
+}
+
+async function main(): Promise<number> {
+  const args = parseCommand();
+  const tmp = await mkdtemp(join(os.tmpdir(), 'bench-recording-'));
+  // The bot makes its profile under the temp dir: a dir of our own tells its processes
+  // apart from any other recorder on this machine.
+  process.env.TMPDIR = tmp;
+  let server: ClassroomServer | undefined;
+  let closing: Promise<void> | undefined;
+  const shutdown = () =>
+    (closing ??= (server?.close() ?? Promise.resolve()).then(async () => {
+      if (args.keep) log(`kept ${tmp}`);
+      else await rm(tmp, { recursive: true, force: true });
+    }));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: tearing down`);
+      void shutdown().finally(() => process.exit(130));
+    });
+  }
+  try {
+    log('building the web bundles');
+    // Always rebuilt, so the numbers are those of the recorder page as it is now.
+    const build = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(projectRoot, 'scripts/build-web.ts')],
+      {
+        stdio: ['ignore', 2, 2],
+      },
+    );
+    if (build.status !== 0) throw new Error('npm run build:web failed');
+
+    const config = loadConfig(serverEnv(args, join(tmp, 'data')));
+    const logger = pino({ level: config.logLevel, base: undefined }, pino.destination(2));
+    server = new ClassroomServer({ config, logger });
+    log('starting the server');
+    await server.start();
+    const admin = new AdminClient(server.url, await createUser(server, 'admin'));
+    const bench: Bench = {
+      server,
+      config,
+      admin,
+      instructorToken: await createUser(server, 'instructor'),
+      botMarker: join(tmp, 'recorder-bot-'),
+      seconds: args.seconds,
+      keep: args.keep,
+    };
+    const loadavgAtStart = os.loadavg().map((n) => round(n));
+    const runs: RunResult[] = [];
+    for (const participants of args.participants) runs.push(await runOnce(bench, participants));
+    const rec = config.recording;
+    const report = {
+      benchmark: 'recording',
+      date: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? null,
+        loadavgAtStart,
+        loadavgAtEnd: os.loadavg().map((n) => round(n)),
+        node: process.version,
+      },
+      config: {
+        width: rec.width,
+        height: rec.height,
+        fps: rec.fps,
+        videoCodec: rec.videoCodec,
+        videoBitrate: rec.videoBitrate,
+        audioBitrate: rec.audioBitrate,
+        seconds: args.seconds,
+      },
+      runs,
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return runs.some((r) => r.error) ? 1 : 0;
+  } finally {
+    await shutdown();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`failed: ${(error as Error).stack ?? String(error)}`);
+    process.exit(1);
+  },
+);
