@@ -38,6 +38,7 @@ export const emptyCompositorStats: CompositorStats = {
   droppedFrames: 0,
   drawMsAvg: 0,
   drawMsMax: 0,
+  economy: false,
 };
 
 /** `MediaStreamTrackProcessor` (Chromium, on the page; not in TypeScript's DOM lib). */

@@ -38,6 +38,8 @@ export interface RecorderPageOptions {
   log: (message: string) => void;
 }
 
+const STATS_LOG_MS = 10_000;
+
 /** One recording, from join to the last uploaded slice. */
 export class RecorderPage implements RecorderPageApi {
   readonly #options: RecorderPageOptions;
@@ -51,6 +53,7 @@ export class RecorderPage implements RecorderPageApi {
   #uploader: SliceUploader<Blob> | undefined;
   #stopping: Promise<RecorderStopResult> | undefined;
   #shownTiles: unknown = null;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: RecorderPageOptions) {
     this.#options = options;
@@ -187,6 +190,11 @@ export class RecorderPage implements RecorderPageApi {
     this.#updateState();
     this.#options.signal({ type: 'ready', mimeType: this.#recorder.mimeType });
     log(`recording ${mimeType} in ${params.sliceMs} ms slices`);
+    // A periodic line for the bot's logs: how the recording went, after the fact.
+    this.#statsTimer = setInterval(
+      () => log(`stats ${JSON.stringify(this.stats())}`),
+      STATS_LOG_MS,
+    );
   }
 
   #follow(room: RoomClient): void {
@@ -254,7 +262,8 @@ export class RecorderPage implements RecorderPageApi {
   async #stop(): Promise<RecorderStopResult> {
     const failed = this.#state === 'error';
     if (!failed) this.#state = 'stopping';
-    this.#options.log('stopping: flushing the last slice');
+    clearInterval(this.#statsTimer);
+    this.#options.log(`stopping: flushing the last slice; stats ${JSON.stringify(this.stats())}`);
     try {
       await this.#recorder?.stop();
       this.#compositor?.close();

@@ -106,6 +106,8 @@ export interface VideoPlacement {
   dest: Rect;
   /** Whether the draw should filter (bilinear) rather than sample nearest pixels. */
   smooth: boolean;
+  /** Destination size over source size (1 for a 1:1 draw). */
+  scale: number;
 }
 
 /** Scale factors this close to 1 are drawn 1:1 (cropping a few edge pixels) instead. */
@@ -113,7 +115,15 @@ const NATIVE_TOLERANCE = 0.04;
 
 /** A reusable placement object for {@link placeVideo}. */
 export function emptyPlacement(): VideoPlacement {
-  return { sx: 0, sy: 0, sw: 0, sh: 0, dest: { x: 0, y: 0, width: 0, height: 0 }, smooth: true };
+  return {
+    sx: 0,
+    sy: 0,
+    sw: 0,
+    sh: 0,
+    dest: { x: 0, y: 0, width: 0, height: 0 },
+    smooth: true,
+    scale: 1,
+  };
 }
 
 /**
@@ -149,6 +159,7 @@ export function placeVideo(
     dest.width = width;
     dest.height = height;
     out.smooth = false;
+    out.scale = 1;
     return out;
   }
   out.sx = 0;
@@ -156,6 +167,7 @@ export function placeVideo(
   out.sw = Math.max(0, sourceWidth);
   out.sh = Math.max(0, sourceHeight);
   out.smooth = scale > 0.5;
+  out.scale = scale;
   return out;
 }
 

@@ -3,7 +3,7 @@ import { CompositorEngine, type Canvas2D, type FrameSlot } from '../../src/Compo
 import type { TileSpec } from '../../src/TileBook';
 
 /** A 2D context that records the drawing calls the engine makes. */
-function fakeContext() {
+function fakeContext(onDrawImage: () => void = () => {}) {
   const calls: string[] = [];
   const context = {
     fillStyle: '',
@@ -13,10 +13,13 @@ function fakeContext() {
     fillRect: (x: number, y: number, w: number, h: number) =>
       calls.push(`fillRect ${x},${y},${w},${h}`),
     imageSmoothingEnabled: true,
-    drawImage: (image: { id: string }, ...rect: number[]) =>
+    drawImage(image: { id: string }, ...rect: number[]) {
+      onDrawImage();
       calls.push(
-        `drawImage ${image.id} ${rect.slice(0, 4).join(',')} -> ${rect.slice(4).join(',')}`,
-      ),
+        `drawImage ${image.id} ${rect.slice(0, 4).join(',')} -> ${rect.slice(4).join(',')}` +
+          (this.imageSmoothingEnabled ? '' : ' nearest'),
+      );
+    },
     fillText: (text: string) => calls.push(`fillText ${text}`),
     measureText: (text: string) => ({ width: text.length * 8 }),
     beginPath: () => {},
@@ -35,10 +38,10 @@ const tile = (peerId: string, videoId: string | null): TileSpec => ({
   videoId,
 });
 
-function setup(fps = 10) {
-  const { context, calls } = fakeContext();
-  const slots = new Map<string, FrameSlot>();
+function setup(fps = 10, drawImageMs = 0) {
   let clock = 0;
+  const { context, calls } = fakeContext(() => (clock += drawImageMs));
+  const slots = new Map<string, FrameSlot>();
   const firstFrames: unknown[] = [];
   const engine = new CompositorEngine({
     context,
@@ -127,7 +130,39 @@ describe('CompositorEngine', () => {
     frame('v1', 1, 640, 360);
     engine.drawFrame();
     // Cells of 634x354: the 640x360 picture loses 3 pixels on each side.
-    expect(calls).toContain('drawImage v1 3,3,634,354 -> 4,4,634,354');
+    expect(calls).toContain('drawImage v1 3,3,634,354 -> 4,4,634,354 nearest');
+  });
+
+  it('stops filtering shrunk tiles while drawing takes over half the frame period, and resumes after', () => {
+    vi.useFakeTimers();
+    const { engine, calls, frame, advance } = setup(10, 20);
+    const ids = ['v1', 'v2', 'v3', 'v4'];
+    engine.setTiles(ids.map((id) => tile(id, id)));
+    let seq = 0;
+    const newFrames = () => ids.forEach((id) => frame(id, ++seq, 960, 540));
+    newFrames();
+    engine.start();
+    expect(calls.filter((c) => c.startsWith('drawImage'))[0]).not.toContain('nearest');
+    // Four tiles at 20 ms each: 80 ms of a 100 ms period.
+    for (let i = 0; i < 12; i++) {
+      newFrames();
+      advance(20);
+      vi.advanceTimersByTime(100);
+    }
+    expect(engine.stats()).toMatchObject({ economy: true });
+    calls.length = 0;
+    newFrames();
+    vi.advanceTimersByTime(100);
+    expect(calls.filter((c) => c.startsWith('drawImage')).every((c) => c.endsWith('nearest'))).toBe(
+      true,
+    );
+    // No new frames: ticks cost nothing, and filtering comes back.
+    for (let i = 0; i < 12; i++) {
+      advance(100);
+      vi.advanceTimersByTime(100);
+    }
+    expect(engine.stats()).toMatchObject({ economy: false });
+    engine.stop();
   });
 
   it('goes back to the placeholder when the video disappears', () => {

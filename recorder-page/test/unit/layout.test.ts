@@ -125,6 +125,7 @@ describe('placeVideo', () => {
       sh: 356,
       dest: { x: 4, y: 4, width: 636, height: 356 },
       smooth: false,
+      scale: 1,
     });
   });
 
