@@ -18,7 +18,9 @@ export interface CompositorOptions {
 }
 
 export interface Compositor {
-  readonly mode: 'worker' | 'main-thread';
+  readonly mode: 'worker-i420' | 'worker-canvas' | 'main-thread';
+  /** The composed video to record. */
+  readonly videoTrack: MediaStreamTrack;
   setTiles(tiles: TileSpec[]): void;
   addVideo(videoId: string, track: MediaStreamTrack): void;
   removeVideo(videoId: string): void;
@@ -46,6 +48,19 @@ export interface TrackProcessorConstructor {
   new (init: { track: MediaStreamTrack; maxBufferSize?: number }): {
     readonly readable: ReadableStream<VideoFrame>;
   };
+}
+
+/** `MediaStreamTrackGenerator` (Chromium, on the page): a track fed with VideoFrames. */
+export interface TrackGeneratorConstructor {
+  new (init: { kind: 'video' }): MediaStreamTrack & {
+    readonly writable: WritableStream<VideoFrame>;
+  };
+}
+
+/** The page's MediaStreamTrackGenerator, if the browser has one. */
+export function trackGeneratorConstructor(): TrackGeneratorConstructor | undefined {
+  return (globalThis as { MediaStreamTrackGenerator?: TrackGeneratorConstructor })
+    .MediaStreamTrackGenerator;
 }
 
 /** The page's MediaStreamTrackProcessor, if the browser has one. */

@@ -1,45 +1,70 @@
 /**
- * Draws the composite picture: the grid of tiles (latest video frame,
- * letterboxed, with a name label; or a placeholder), or the waiting screen,
- * at a fixed rate on a drift-corrected `setTimeout` clock. It runs in the
- * compositor Worker on an OffscreenCanvas (fast path) or on the page on a
- * plain canvas (fallback); where frames come from is the caller's business
- * (`slot(videoId)`).
+ * The composite picture's frame loop: which tiles exist and where, which of
+ * them need drawing on this tick, a drift-corrected `setTimeout` clock at
+ * the configured rate, and the stats. The pixels are a {@link Surface}'s
+ * business: CanvasSurface draws on a 2D canvas (recorded with
+ * `captureStream()`), I420Surface composes YUV planes (written to a track
+ * generator); where frames come from is the caller's (`slot(videoId)`).
  *
- * What keeps it cheap (software raster, no GPU): layout, fonts and label
- * texts are computed only when tiles or sizes change; a tile is redrawn only
- * when its source has a new frame (the canvas keeps its pixels), so an idle
- * 15 fps camera costs nothing on the ticks in between; the frame loop itself
- * allocates nothing. Every tick still touches the canvas, so a full frame is
- * committed to the captured stream at the configured rate even when nothing
- * moved.
+ * What keeps it cheap: layout, fonts and label texts are computed only when
+ * tiles or sizes change; a tile is redrawn only when its source has a new
+ * frame; the frame loop itself allocates nothing. Every tick still ends
+ * with `surface.commit()`, so the recording gets a frame at the configured
+ * rate even when nothing moved.
  *
- * Not `requestAnimationFrame`: headless Chromium runs it at 60 Hz with drift,
- * and it does not exist for an OffscreenCanvas clock we control.
+ * Not `requestAnimationFrame`: headless Chromium runs it at 60 Hz with
+ * drift, and workers have no such clock for us to pace.
  */
 import {
   emptyPlacement,
   gridCells,
-  labelFontSize,
   labelMaxTextWidth,
   labelRect,
-  placeholderCircle,
   placeVideo,
   type Rect,
   type VideoPlacement,
 } from './layout';
+import { fitText, fontsFor, type Canvas2D, type Fonts } from './tilePainter';
 import type { TileSpec } from './TileBook';
 
-export type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
+export type { Canvas2D } from './tilePainter';
 
 /** The latest picture of one video, as the engine reads it each tick. */
-export interface FrameSlot {
+export interface FrameSlot<T> {
   /** Null until the first frame arrived. */
-  image: CanvasImageSource | null;
+  image: T | null;
   width: number;
   height: number;
   /** Increments with every new frame: an unchanged seq means "nothing new to draw". */
   seq: number;
+}
+
+/** One tile's geometry and drawing state, owned by the engine. */
+export interface TileState {
+  spec: TileSpec;
+  cell: Rect;
+  /** How the video is drawn inside the cell, for the source size last placed. */
+  placement: VideoPlacement;
+  sourceWidth: number;
+  sourceHeight: number;
+  /** The label's box: on the picture for a video, at the cell's bottom for a placeholder. */
+  label: Rect;
+  labelText: string;
+  labelTextWidth: number;
+  drawnSeq: number;
+}
+
+/** Where the pixels go. */
+export interface Surface<T> {
+  /** Measures label texts (and paints, for the canvas surface). */
+  readonly context: Canvas2D;
+  /** The tile list or sizes changed: repaint everything static (background, waiting screen). */
+  layout(tiles: readonly TileState[], fonts: Fonts): void;
+  /** Draws a tile's new video frame; after `geometryChanged`, the cell's bars too. */
+  drawVideo(tile: TileState, image: T, geometryChanged: boolean, smooth: boolean): void;
+  drawPlaceholder(tile: TileState): void;
+  /** Ends a tick; `changed` is false when nothing was drawn on it. */
+  commit(changed: boolean): void;
 }
 
 export interface CompositorStats {
@@ -60,21 +85,16 @@ export interface FirstFrameInfo {
   videoTiles: number;
 }
 
-export interface CompositorEngineOptions {
-  context: Canvas2D;
+export interface CompositorEngineOptions<T> {
+  surface: Surface<T>;
   width: number;
   height: number;
   fps: number;
-  slot: (videoId: string) => FrameSlot | undefined;
+  slot: (videoId: string) => FrameSlot<T> | undefined;
   now?: () => number;
   onFirstFrame?: (info: FirstFrameInfo) => void;
 }
 
-const BACKGROUND = '#15181d';
-const LETTERBOX = '#000000';
-const LABEL_BACKGROUND = 'rgba(0, 0, 0, 0.6)';
-const TEXT = '#ffffff';
-const FONT_FAMILY = 'system-ui, "DejaVu Sans", "Liberation Sans", Arial, sans-serif';
 const GAP = 4;
 /** `drawnSeq` of a tile currently showing its placeholder. */
 const PLACEHOLDER = -1;
@@ -82,33 +102,19 @@ const PLACEHOLDER = -1;
 const STALE = -2;
 const STATS_WINDOW_MS = 1000;
 
-interface TileState {
-  spec: TileSpec;
-  cell: Rect;
-  /** How the video is drawn inside the cell, for the frame size last drawn. */
-  placement: VideoPlacement;
-  sourceWidth: number;
-  sourceHeight: number;
-  label: Rect;
-  labelText: string;
-  drawnSeq: number;
-}
-
-/** The frame loop and the drawing of tiles, placeholders and the waiting screen. */
-export class CompositorEngine {
-  readonly #ctx: Canvas2D;
+/** The frame loop and the tile bookkeeping. */
+export class CompositorEngine<T> {
+  readonly #surface: Surface<T>;
   readonly #width: number;
   readonly #height: number;
   readonly #periodMs: number;
-  readonly #slot: (videoId: string) => FrameSlot | undefined;
+  readonly #slot: (videoId: string) => FrameSlot<T> | undefined;
   readonly #now: () => number;
   readonly #onFirstFrame: ((info: FirstFrameInfo) => void) | undefined;
 
   #tiles: TileState[] = [];
+  #fonts: Fonts = fontsFor(undefined);
   #layoutDirty = true;
-  #labelFont = '';
-  #labelFontSize = 12;
-  #initialsFont = '';
 
   #running = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -128,8 +134,16 @@ export class CompositorEngine {
   /** Drawing fell behind: shrink with nearest-pixel sampling too (see #account). */
   #economy = false;
 
-  constructor({ context, width, height, fps, slot, now, onFirstFrame }: CompositorEngineOptions) {
-    this.#ctx = context;
+  constructor({
+    surface,
+    width,
+    height,
+    fps,
+    slot,
+    now,
+    onFirstFrame,
+  }: CompositorEngineOptions<T>) {
+    this.#surface = surface;
     this.#width = width;
     this.#height = height;
     this.#periodMs = 1000 / fps;
@@ -145,24 +159,23 @@ export class CompositorEngine {
   /** Replaces the tile list; the next tick redraws everything. */
   setTiles(tiles: readonly TileSpec[]): void {
     const cells = gridCells(tiles.length, { width: this.#width, height: this.#height, gap: GAP });
-    const first = cells[0];
-    this.#labelFontSize = first ? labelFontSize(first) : 12;
-    this.#labelFont = `600 ${this.#labelFontSize}px ${FONT_FAMILY}`;
-    this.#initialsFont = first
-      ? `600 ${Math.round(placeholderCircle(first).radius * 0.8)}px ${FONT_FAMILY}`
-      : '';
-    this.#ctx.font = this.#labelFont;
+    const fonts = fontsFor(cells[0]);
+    this.#fonts = fonts;
+    const ctx = this.#surface.context;
+    ctx.font = fonts.label;
     this.#tiles = tiles.map((spec, index) => {
       const cell = cells[index] ?? { x: 0, y: 0, width: 0, height: 0 };
-      const labelText = this.#fitText(spec.label, labelMaxTextWidth(cell, this.#labelFontSize));
+      const labelText = fitText(ctx, spec.label, labelMaxTextWidth(cell, fonts.labelSize));
+      const labelTextWidth = ctx.measureText(labelText).width;
       return {
         spec,
         cell,
         placement: emptyPlacement(),
         sourceWidth: 0,
         sourceHeight: 0,
-        label: labelRect(cell, this.#ctx.measureText(labelText).width, this.#labelFontSize),
+        label: labelRect(cell, labelTextWidth, fonts.labelSize),
         labelText,
+        labelTextWidth,
         drawnSeq: STALE,
       };
     });
@@ -235,164 +248,70 @@ export class CompositorEngine {
     this.#windowDrawMs += drawMs;
     if (drawMs > this.#windowDrawMax) this.#windowDrawMax = drawMs;
     const elapsed = now - this.#windowStart;
-    if (elapsed >= STATS_WINDOW_MS) {
-      this.#framesPerSecond = Math.round((this.#windowFrames * 10_000) / elapsed) / 10;
-      this.#drawMsAvg = Math.round((this.#windowDrawMs / this.#windowFrames) * 100) / 100;
-      this.#drawMsMax = Math.round(this.#windowDrawMax * 100) / 100;
-      // Frame rate before smoothness: when drawing takes over half the frame
-      // period, shrunk tiles stop being filtered (about a third cheaper in
-      // software raster) until it is back under a quarter.
-      const load = this.#drawMsAvg / this.#periodMs;
-      if (!this.#economy && load > 0.5) this.#economy = true;
-      else if (this.#economy && load < 0.25) this.#economy = false;
-      this.#windowStart = now;
-      this.#windowFrames = 0;
-      this.#windowDrawMs = 0;
-      this.#windowDrawMax = 0;
-    }
+    if (elapsed < STATS_WINDOW_MS) return;
+    this.#framesPerSecond = Math.round((this.#windowFrames * 10_000) / elapsed) / 10;
+    this.#drawMsAvg = Math.round((this.#windowDrawMs / this.#windowFrames) * 100) / 100;
+    this.#drawMsMax = Math.round(this.#windowDrawMax * 100) / 100;
+    this.#windowStart = now;
+    this.#windowFrames = 0;
+    this.#windowDrawMs = 0;
+    this.#windowDrawMax = 0;
+    // Frame rate before smoothness: when drawing takes over half the frame
+    // period, shrunk tiles stop being filtered (about a third cheaper)
+    // until it is back under a quarter.
+    const load = this.#drawMsAvg / this.#periodMs;
+    if (!this.#economy && load > 0.5) this.#economy = true;
+    else if (this.#economy && load < 0.25) this.#economy = false;
   }
 
   /** Draws one composed frame (public for the fallback's and tests' sake). */
   drawFrame(): void {
-    const ctx = this.#ctx;
-    let drew = false;
+    const surface = this.#surface;
+    let changed = false;
     if (this.#layoutDirty) {
       this.#layoutDirty = false;
-      ctx.fillStyle = BACKGROUND;
-      ctx.fillRect(0, 0, this.#width, this.#height);
-      if (this.#tiles.length === 0) this.#drawWaiting();
       for (const tile of this.#tiles) tile.drawnSeq = STALE;
-      drew = true;
+      surface.layout(this.#tiles, this.#fonts);
+      changed = true;
     }
     let videoTiles = 0;
     for (const tile of this.#tiles) {
       const videoId = tile.spec.videoId;
       const slot = videoId === null ? undefined : this.#slot(videoId);
-      if (slot?.image && slot.width > 0 && slot.height > 0) {
+      const image = slot?.image;
+      if (slot && image && slot.width > 0 && slot.height > 0) {
         videoTiles++;
         if (tile.drawnSeq === slot.seq) continue;
-        this.#drawVideo(tile, slot);
-        drew = true;
+        const geometryChanged =
+          tile.drawnSeq < 0 || tile.sourceWidth !== slot.width || tile.sourceHeight !== slot.height;
+        if (geometryChanged) this.#place(tile, slot.width, slot.height);
+        const { smooth, scale } = tile.placement;
+        surface.drawVideo(tile, image, geometryChanged, smooth && !(this.#economy && scale < 1));
+        tile.drawnSeq = slot.seq;
+        changed = true;
       } else if (tile.drawnSeq !== PLACEHOLDER) {
-        this.#drawPlaceholder(tile);
-        drew = true;
+        tile.sourceWidth = 0;
+        tile.sourceHeight = 0;
+        // The placeholder's label sits at the bottom of the cell.
+        Object.assign(tile.label, labelRect(tile.cell, tile.labelTextWidth, this.#fonts.labelSize));
+        surface.drawPlaceholder(tile);
+        tile.drawnSeq = PLACEHOLDER;
+        changed = true;
       }
     }
     this.#videoTiles = videoTiles;
-    if (!drew) {
-      // Nothing changed, but the captured stream must still get this tick's
-      // frame: a one-pixel write in the outer gap marks the canvas dirty.
-      ctx.fillStyle = BACKGROUND;
-      ctx.fillRect(0, 0, 1, 1);
-    }
+    surface.commit(changed);
   }
 
-  #drawVideo(tile: TileState, slot: FrameSlot): void {
-    const ctx = this.#ctx;
-    if (
-      tile.drawnSeq === STALE ||
-      tile.drawnSeq === PLACEHOLDER ||
-      tile.sourceWidth !== slot.width ||
-      tile.sourceHeight !== slot.height
-    ) {
-      // Geometry changed: clear the cell (the letterbox bars) and place the label.
-      placeVideo(slot.width, slot.height, tile.cell, tile.placement);
-      tile.sourceWidth = slot.width;
-      tile.sourceHeight = slot.height;
-      ctx.font = this.#labelFont;
-      const measured = ctx.measureText(tile.labelText).width;
-      // The label sits on the picture, not on a bar, because it is redrawn
-      // with every new frame and a translucent box on a bar would darken.
-      const label = labelRect(tile.placement.dest, measured, this.#labelFontSize);
-      tile.label.x = label.x;
-      tile.label.y = label.y;
-      tile.label.width = label.width;
-      tile.label.height = label.height;
-      ctx.fillStyle = LETTERBOX;
-      ctx.fillRect(tile.cell.x, tile.cell.y, tile.cell.width, tile.cell.height);
-    }
-    const { sx, sy, sw, sh, dest, smooth, scale } = tile.placement;
-    ctx.imageSmoothingEnabled = smooth && !(this.#economy && scale < 1);
-    ctx.drawImage(slot.image!, sx, sy, sw, sh, dest.x, dest.y, dest.width, dest.height);
-    this.#drawLabel(tile);
-    tile.drawnSeq = slot.seq;
-  }
-
-  #drawPlaceholder(tile: TileState): void {
-    const ctx = this.#ctx;
-    const { cell, spec } = tile;
-    ctx.fillStyle = spec.color;
-    ctx.fillRect(cell.x, cell.y, cell.width, cell.height);
-    const { cx, cy, radius } = placeholderCircle(cell);
-    ctx.fillStyle = 'rgba(255, 255, 255, 0.18)';
-    ctx.beginPath();
-    ctx.arc(cx, cy, radius, 0, Math.PI * 2);
-    ctx.fill();
-    ctx.fillStyle = TEXT;
-    ctx.font = this.#initialsFont;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(spec.initials, cx, cy);
-    // The placeholder's label sits at the bottom of the cell.
-    ctx.font = this.#labelFont;
-    const label = labelRect(cell, ctx.measureText(tile.labelText).width, this.#labelFontSize);
-    tile.label.x = label.x;
-    tile.label.y = label.y;
-    tile.label.width = label.width;
-    tile.label.height = label.height;
-    tile.sourceWidth = 0;
-    tile.sourceHeight = 0;
-    this.#drawLabel(tile);
-    tile.drawnSeq = PLACEHOLDER;
-  }
-
-  #drawLabel(tile: TileState): void {
-    const ctx = this.#ctx;
-    const { label } = tile;
-    if (label.width <= 0) return;
-    ctx.fillStyle = LABEL_BACKGROUND;
-    ctx.fillRect(label.x, label.y, label.width, label.height);
-    ctx.fillStyle = TEXT;
-    ctx.font = this.#labelFont;
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(
-      tile.labelText,
-      label.x + Math.round(this.#labelFontSize * 0.5),
-      label.y + label.height / 2,
-      Math.max(1, label.width - this.#labelFontSize),
+  #place(tile: TileState, width: number, height: number): void {
+    placeVideo(width, height, tile.cell, tile.placement);
+    tile.sourceWidth = width;
+    tile.sourceHeight = height;
+    // On the picture, not on a letterbox bar: it is redrawn with every new
+    // frame, and a translucent box drawn again and again on a bar darkens.
+    Object.assign(
+      tile.label,
+      labelRect(tile.placement.dest, tile.labelTextWidth, this.#fonts.labelSize),
     );
-  }
-
-  #drawWaiting(): void {
-    const ctx = this.#ctx;
-    const size = Math.round(Math.max(14, this.#height * 0.045));
-    ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
-    ctx.font = `500 ${size}px ${FONT_FAMILY}`;
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'middle';
-    ctx.fillText('Waiting for participants…', this.#width / 2, this.#height / 2);
-    ctx.fillStyle = 'rgba(255, 255, 255, 0.5)';
-    ctx.font = `400 ${Math.round(size * 0.55)}px ${FONT_FAMILY}`;
-    ctx.fillText(
-      'The recording has started.',
-      this.#width / 2,
-      this.#height / 2 + Math.round(size * 1.3),
-    );
-  }
-
-  /** Cuts `text` with an ellipsis to fit `maxWidth` in the current font. */
-  #fitText(text: string, maxWidth: number): string {
-    const ctx = this.#ctx;
-    if (ctx.measureText(text).width <= maxWidth) return text;
-    const chars = Array.from(text);
-    let low = 0;
-    let high = chars.length;
-    while (low < high) {
-      const mid = Math.ceil((low + high) / 2);
-      if (ctx.measureText(chars.slice(0, mid).join('') + '…').width <= maxWidth) low = mid;
-      else high = mid - 1;
-    }
-    return low === 0 ? '' : chars.slice(0, low).join('') + '…';
   }
 }

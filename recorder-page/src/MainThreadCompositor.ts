@@ -3,18 +3,20 @@
  * in a muted <video> element and the engine draws from the elements on the
  * page's own thread (slower: decoding, drawing and the page share a thread).
  */
+import { CanvasSurface } from './CanvasSurface';
 import { CompositorEngine, type CompositorStats, type FrameSlot } from './CompositorEngine';
 import type { Compositor, CompositorOptions } from './Compositor';
 import type { TileSpec } from './TileBook';
 
-interface VideoSlot extends FrameSlot {
+interface VideoSlot extends FrameSlot<CanvasImageSource> {
   element: HTMLVideoElement;
 }
 
 /** Compositing from <video> elements on the page's thread. */
 export class MainThreadCompositor implements Compositor {
   readonly mode = 'main-thread' as const;
-  readonly #engine: CompositorEngine;
+  readonly videoTrack: MediaStreamTrack;
+  readonly #engine: CompositorEngine<CanvasImageSource>;
   readonly #videos = new Map<string, VideoSlot>();
   readonly #onError: CompositorOptions['onError'];
   #closed = false;
@@ -26,7 +28,7 @@ export class MainThreadCompositor implements Compositor {
     const context = canvas.getContext('2d', { alpha: false, desynchronized: true });
     if (!context) throw new Error('canvas 2D context unavailable');
     this.#engine = new CompositorEngine({
-      context,
+      surface: new CanvasSurface(context, width, height),
       width,
       height,
       fps,
@@ -34,6 +36,9 @@ export class MainThreadCompositor implements Compositor {
       onFirstFrame,
     });
     this.#engine.drawFrame();
+    const track = canvas.captureStream().getVideoTracks()[0];
+    if (!track) throw new Error('canvas.captureStream() gave no video track');
+    this.videoTrack = track;
   }
 
   setTiles(tiles: TileSpec[]): void {
@@ -86,7 +91,7 @@ export class MainThreadCompositor implements Compositor {
     for (const videoId of [...this.#videos.keys()]) this.removeVideo(videoId);
   }
 
-  #slot(videoId: string): FrameSlot | undefined {
+  #slot(videoId: string): FrameSlot<CanvasImageSource> | undefined {
     const slot = this.#videos.get(videoId);
     if (!slot) return undefined;
     const { element } = slot;

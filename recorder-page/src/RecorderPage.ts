@@ -11,7 +11,12 @@ import {
   type TrackStateEvent,
 } from '../../room-client/src/RoomClient';
 import { AudioMixer } from './AudioMixer';
-import { emptyCompositorStats, trackProcessorConstructor, type Compositor } from './Compositor';
+import {
+  emptyCompositorStats,
+  trackGeneratorConstructor,
+  trackProcessorConstructor,
+  type Compositor,
+} from './Compositor';
 import type { FirstFrameInfo } from './CompositorEngine';
 import type {
   RecorderPageApi,
@@ -129,7 +134,12 @@ export class RecorderPage implements RecorderPageApi {
     };
     this.#compositor =
       TrackProcessor && 'transferControlToOffscreen' in canvas
-        ? new WorkerCompositor({ ...common, workerUrl, TrackProcessor })
+        ? new WorkerCompositor({
+            ...common,
+            workerUrl,
+            TrackProcessor,
+            TrackGenerator: trackGeneratorConstructor(),
+          })
         : new MainThreadCompositor(common);
     log(`compositor: ${this.#compositor.mode}, ${params.width}x${params.height}@${params.fps}`);
     this.#mixer = new AudioMixer({ onError: (message) => this.#warn(message) });
@@ -148,12 +158,7 @@ export class RecorderPage implements RecorderPageApi {
     log(`joined room ${params.roomId}: ${this.#tiles.participantCount} participant(s)`);
 
     await this.#mixer.resume();
-    // No frame rate here: the compositor's clock is the one rate limiter. A
-    // capped capture drops a frame whenever two commits land closer than
-    // 1/fps, which a timer-driven worker does now and then.
-    const video = canvas.captureStream().getVideoTracks()[0];
-    if (!video) throw new Error('canvas.captureStream(params.fps) gave no video track');
-    const stream = new MediaStream([video, this.#mixer.track]);
+    const stream = new MediaStream([this.#compositor.videoTrack, this.#mixer.track]);
 
     const uploader = new SliceUploader<Blob>({
       server: params.server,

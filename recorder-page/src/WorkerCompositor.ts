@@ -1,14 +1,19 @@
 /**
- * The fast path: the canvas's control and each video's frame stream are
- * transferred to the compositor Worker, which draws on its own thread; the
- * page only records `canvas.captureStream()`. No decoded frame ever touches
- * the page's main thread.
+ * The fast paths: each video's frame stream is transferred to the compositor
+ * Worker, which composes on its own thread; no decoded frame touches the
+ * page's main thread. With a MediaStreamTrackGenerator (and an even size)
+ * the worker composes in I420 and writes frames to the generator, which is
+ * what gets recorded; otherwise it draws on the page's canvas (transferred
+ * with `transferControlToOffscreen()`) and the page records
+ * `canvas.captureStream()`. Either way the canvas shows the picture, so a
+ * screenshot of the page is a preview.
  */
 import type { CompositorStats } from './CompositorEngine';
 import {
   emptyCompositorStats,
   type Compositor,
   type CompositorOptions,
+  type TrackGeneratorConstructor,
   type TrackProcessorConstructor,
 } from './Compositor';
 import type { FromWorker, ToWorker } from './compositorMessages';
@@ -17,11 +22,14 @@ import type { TileSpec } from './TileBook';
 export interface WorkerCompositorOptions extends CompositorOptions {
   workerUrl: URL;
   TrackProcessor: TrackProcessorConstructor;
+  /** When given (and the size is even), the worker composes in I420 into a generated track. */
+  TrackGenerator?: TrackGeneratorConstructor | undefined;
 }
 
 /** Compositing in a Dedicated Worker on an OffscreenCanvas. */
 export class WorkerCompositor implements Compositor {
-  readonly mode = 'worker' as const;
+  readonly mode: 'worker-i420' | 'worker-canvas';
+  readonly videoTrack: MediaStreamTrack;
   readonly #worker: Worker;
   readonly #TrackProcessor: TrackProcessorConstructor;
   readonly #onError: CompositorOptions['onError'];
@@ -38,11 +46,23 @@ export class WorkerCompositor implements Compositor {
     onError,
     workerUrl,
     TrackProcessor,
+    TrackGenerator,
   }: WorkerCompositorOptions) {
     this.#TrackProcessor = TrackProcessor;
     this.#onError = onError;
     canvas.width = width;
     canvas.height = height;
+    const generator =
+      TrackGenerator && width % 2 === 0 && height % 2 === 0
+        ? new TrackGenerator({ kind: 'video' })
+        : undefined;
+    this.mode = generator ? 'worker-i420' : 'worker-canvas';
+    // Without a generator, record the canvas; no frame rate given: the
+    // worker's clock is the one rate limiter (a capped capture drops a frame
+    // whenever two commits land closer than 1/fps, as timers do now and then).
+    const captured = generator ?? canvas.captureStream().getVideoTracks()[0];
+    if (!captured) throw new Error('canvas.captureStream() gave no video track');
+    this.videoTrack = captured;
     const offscreen = canvas.transferControlToOffscreen();
     this.#worker = new Worker(workerUrl, { type: 'module', name: 'compositor' });
     this.#worker.addEventListener('message', ({ data }: MessageEvent<FromWorker>) => {
@@ -62,7 +82,11 @@ export class WorkerCompositor implements Compositor {
       event.preventDefault();
       onError(`compositor worker: ${event.message || 'failed to load'}`, true);
     });
-    this.#post({ type: 'init', canvas: offscreen, width, height, fps }, [offscreen]);
+    const output = generator?.writable ?? null;
+    this.#post(
+      { type: 'init', canvas: offscreen, output, width, height, fps },
+      output ? [offscreen, output] : [offscreen],
+    );
   }
 
   setTiles(tiles: TileSpec[]): void {

@@ -1,11 +1,19 @@
 /**
- * The compositor Worker: owns the OffscreenCanvas that the page records,
- * keeps only the latest VideoFrame of each video (closing the one it
- * replaces at once: a decoder whose frames are not closed stalls), and runs
- * the CompositorEngine's clock. Stats go to the page twice a second.
+ * The compositor Worker. Two ways to produce the recorded picture:
+ * - I420 (when the page gives a track generator's stream): each new video
+ *   frame is copied into a YUV buffer and closed at once, the I420Surface
+ *   composes, and every tick writes one VideoFrame to the generator; the
+ *   page's canvas only gets a preview twice a second (for screenshots);
+ * - canvas: the latest VideoFrame of each video is kept (the one it replaces
+ *   is closed at once: a decoder whose frames are not closed stalls) and
+ *   drawn onto the page's transferred canvas, which the page records.
+ * Stats go to the page twice a second.
  */
+import { CanvasSurface } from './CanvasSurface';
 import { CompositorEngine, type FrameSlot } from './CompositorEngine';
 import type { FromWorker, ToWorker } from './compositorMessages';
+import { createI420, nv12ToI420, rgbaToI420, type I420 } from './i420';
+import { I420Surface } from './I420Surface';
 
 /** The parts of DedicatedWorkerGlobalScope used here (the project's lib is DOM, not WebWorker). */
 interface WorkerScope {
@@ -13,16 +21,33 @@ interface WorkerScope {
   addEventListener(type: 'message', listener: (event: MessageEvent<ToWorker>) => void): void;
 }
 
-interface VideoSlot extends FrameSlot {
-  image: VideoFrame | null;
+interface Source<T> extends FrameSlot<T> {
   reader: ReadableStreamDefaultReader<VideoFrame>;
 }
 
+interface Compositor {
+  engine: CompositorEngine<VideoFrame> | CompositorEngine<I420>;
+  pump(videoId: string, frames: ReadableStream<VideoFrame>): Promise<void>;
+  sources: Map<string, Source<unknown>>;
+  close(): void;
+}
+
 const STATS_INTERVAL_MS = 500;
+const PREVIEW_INTERVAL_MS = 500;
+/**
+ * BT.601, limited range: what WebRTC's decoders hand out and what
+ * `rgbToYuv` produces. Tagging the output says so to the encoder and the
+ * file (untagged, Chromium writes BT.709 and every colour comes out wrong).
+ */
+const OUTPUT_COLOR_SPACE: VideoColorSpaceInit = {
+  primaries: 'smpte170m',
+  transfer: 'smpte170m',
+  matrix: 'smpte170m',
+  fullRange: false,
+};
 
 const scope = self as unknown as WorkerScope;
-const slots = new Map<string, VideoSlot>();
-let engine: CompositorEngine | undefined;
+let compositor: Compositor | undefined;
 let statsTimer: ReturnType<typeof setInterval> | undefined;
 
 function post(message: FromWorker): void {
@@ -33,90 +58,274 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** Reads one video's frames until its stream ends or it is removed. */
-async function pump(videoId: string, frames: ReadableStream<VideoFrame>): Promise<void> {
+/**
+ * Reads one video's frames until its stream ends or it is removed, handing
+ * each to `accept` (which owns it from then on).
+ */
+async function readFrames<S extends Source<unknown>>(
+  sources: Map<string, S>,
+  videoId: string,
+  frames: ReadableStream<VideoFrame>,
+  create: (reader: ReadableStreamDefaultReader<VideoFrame>) => S,
+  accept: (source: S, frame: VideoFrame) => Promise<void> | void,
+  release: (source: S) => void,
+  onNew: () => void,
+): Promise<void> {
   const reader = frames.getReader();
-  const slot: VideoSlot = { image: null, width: 0, height: 0, seq: 0, reader };
-  slots
+  const source = create(reader);
+  sources
     .get(videoId)
     ?.reader.cancel()
     .catch(() => {});
-  slots.set(videoId, slot);
-  engine?.invalidate(videoId);
+  sources.set(videoId, source);
+  onNew();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (slots.get(videoId) !== slot) {
+      if (sources.get(videoId) !== source) {
         value.close();
         break;
       }
-      const previous = slot.image;
-      slot.image = value;
-      slot.width = value.displayWidth;
-      slot.height = value.displayHeight;
-      slot.seq++;
-      previous?.close();
+      await accept(source, value);
     }
   } catch (error) {
     post({ type: 'error', message: `video ${videoId}: ${describe(error)}`, fatal: false });
   } finally {
-    if (slots.get(videoId) === slot) slots.delete(videoId);
-    slot.image?.close();
-    slot.image = null;
+    if (sources.get(videoId) === source) sources.delete(videoId);
+    release(source);
   }
 }
 
-function init(canvas: OffscreenCanvas, width: number, height: number, fps: number): void {
+function canvasCompositor(canvas: OffscreenCanvas, width: number, height: number, fps: number) {
   // alpha: false lets the rasterizer skip blending the canvas itself;
   // desynchronized asks for the low-latency path where one exists.
   const context = canvas.getContext('2d', { alpha: false, desynchronized: true });
-  if (!context) {
-    post({ type: 'error', message: 'OffscreenCanvas 2D context unavailable', fatal: true });
-    return;
-  }
-  engine = new CompositorEngine({
-    context,
+  if (!context) throw new Error('OffscreenCanvas 2D context unavailable');
+  const sources = new Map<string, Source<VideoFrame>>();
+  const engine = new CompositorEngine<VideoFrame>({
+    surface: new CanvasSurface(context, width, height),
     width,
     height,
     fps,
-    slot: (videoId) => slots.get(videoId),
+    slot: (videoId) => sources.get(videoId),
     onFirstFrame: (info) => post({ type: 'first-frame', info }),
   });
   engine.drawFrame();
+  return {
+    engine,
+    sources: sources as Map<string, Source<unknown>>,
+    pump: (videoId: string, frames: ReadableStream<VideoFrame>) =>
+      readFrames(
+        sources,
+        videoId,
+        frames,
+        (reader): Source<VideoFrame> => ({ image: null, width: 0, height: 0, seq: 0, reader }),
+        (source, frame) => {
+          const previous = source.image;
+          source.image = frame;
+          source.width = frame.displayWidth;
+          source.height = frame.displayHeight;
+          source.seq++;
+          previous?.close();
+        },
+        (source) => {
+          source.image?.close();
+          source.image = null;
+        },
+        () => engine.invalidate(videoId),
+      ),
+    close: () => engine.stop(),
+  };
+}
+
+interface YuvSource extends Source<I420> {
+  /** The buffer the next frame is copied into (swapped with `image` after the copy). */
+  spare: I420 | null;
+  scratch: Uint8Array | null;
+}
+
+/** Copies a frame into an I420 picture, converting NV12 and RGB layouts; null if unsupported. */
+async function copyFrame(frame: VideoFrame, source: YuvSource): Promise<I420 | null> {
+  const width = frame.visibleRect?.width ?? frame.codedWidth;
+  const height = frame.visibleRect?.height ?? frame.codedHeight;
+  let target = source.spare;
+  if (!target || target.width !== width || target.height !== height) {
+    target = createI420(width, height);
+  }
+  const format = frame.format;
+  if (format === 'I420' || format === 'I420A') {
+    // The default layout is tightly packed planes: Y, U, V (then A).
+    const size = frame.allocationSize();
+    const buffer = size === target.data.length ? target.data : new Uint8Array(size);
+    const layout = await frame.copyTo(buffer);
+    if (buffer !== target.data) target = createI420(width, height, buffer);
+    const [, u] = layout;
+    if (u && u.offset !== width * height) return null;
+    return target;
+  }
+  const size = frame.allocationSize();
+  if (!source.scratch || source.scratch.length < size) source.scratch = new Uint8Array(size);
+  const scratch = source.scratch;
+  const layout = await frame.copyTo(scratch);
+  const [first, second] = layout;
+  if (!first) return null;
+  if (format === 'NV12' && second) {
+    nv12ToI420(
+      scratch.subarray(first.offset),
+      first.stride,
+      scratch.subarray(second.offset),
+      second.stride,
+      target,
+    );
+    return target;
+  }
+  if (format === 'RGBX' || format === 'RGBA' || format === 'BGRX' || format === 'BGRA') {
+    const order = format.startsWith('RGB') ? 'rgba' : 'bgra';
+    rgbaToI420(scratch.subarray(first.offset), width, height, target, order);
+    return target;
+  }
+  return null;
+}
+
+function yuvCompositor(
+  preview: OffscreenCanvas,
+  output: WritableStream<VideoFrame>,
+  width: number,
+  height: number,
+  fps: number,
+) {
+  const writer = output.getWriter();
+  const previewContext = preview.getContext('2d', { alpha: false });
+  const sources = new Map<string, YuvSource>();
+  const unsupported = new Set<string>();
+  let lastPreview = 0;
+  let writeFailed = false;
+  const emit = (picture: I420) => {
+    if (writeFailed) return;
+    const now = performance.now();
+    const frame = new VideoFrame(picture.data, {
+      format: 'I420',
+      codedWidth: width,
+      codedHeight: height,
+      timestamp: Math.round(now * 1000),
+      colorSpace: OUTPUT_COLOR_SPACE,
+    });
+    if (previewContext && now - lastPreview >= PREVIEW_INTERVAL_MS) {
+      lastPreview = now;
+      previewContext.drawImage(frame, 0, 0);
+    }
+    // A sink that stopped pulling must not pile up 1.4 MB frames.
+    if ((writer.desiredSize ?? 1) < -2) {
+      frame.close();
+      return;
+    }
+    writer.write(frame).catch((error: unknown) => {
+      if (writeFailed) return;
+      writeFailed = true;
+      post({ type: 'error', message: `video output: ${describe(error)}`, fatal: true });
+    });
+  };
+  const engine = new CompositorEngine<I420>({
+    surface: new I420Surface(width, height, emit),
+    width,
+    height,
+    fps,
+    slot: (videoId) => sources.get(videoId),
+    onFirstFrame: (info) => post({ type: 'first-frame', info }),
+  });
+  return {
+    engine,
+    sources: sources as Map<string, Source<unknown>>,
+    pump: (videoId: string, frames: ReadableStream<VideoFrame>) =>
+      readFrames(
+        sources,
+        videoId,
+        frames,
+        (reader): YuvSource => ({
+          image: null,
+          width: 0,
+          height: 0,
+          seq: 0,
+          reader,
+          spare: null,
+          scratch: null,
+        }),
+        async (source, frame) => {
+          try {
+            const picture = await copyFrame(frame, source);
+            if (!picture) {
+              if (!unsupported.has(frame.format ?? 'null')) {
+                unsupported.add(frame.format ?? 'null');
+                post({
+                  type: 'error',
+                  message: `video ${videoId}: frames in ${frame.format ?? 'an opaque format'} cannot be composed`,
+                  fatal: false,
+                });
+              }
+              return;
+            }
+            source.spare = source.image;
+            source.image = picture;
+            source.width = picture.width;
+            source.height = picture.height;
+            source.seq++;
+          } finally {
+            // Copied: hand the decoder its buffer back at once.
+            frame.close();
+          }
+        },
+        (source) => {
+          source.image = null;
+        },
+        () => engine.invalidate(videoId),
+      ),
+    close: () => {
+      engine.stop();
+      writer.close().catch(() => {});
+    },
+  };
+}
+
+function init(message: Extract<ToWorker, { type: 'init' }>): void {
+  const { canvas, output, width, height, fps } = message;
+  compositor =
+    output && width % 2 === 0 && height % 2 === 0
+      ? yuvCompositor(canvas, output, width, height, fps)
+      : canvasCompositor(canvas, width, height, fps);
   statsTimer = setInterval(() => {
-    if (engine) post({ type: 'stats', stats: engine.stats() });
+    if (compositor) post({ type: 'stats', stats: compositor.engine.stats() });
   }, STATS_INTERVAL_MS);
 }
 
 function stop(): void {
-  engine?.stop();
   if (statsTimer !== undefined) clearInterval(statsTimer);
-  if (engine) post({ type: 'stats', stats: engine.stats() });
-  for (const slot of slots.values()) slot.reader.cancel().catch(() => {});
+  if (!compositor) return;
+  compositor.close();
+  post({ type: 'stats', stats: compositor.engine.stats() });
+  for (const source of compositor.sources.values()) source.reader.cancel().catch(() => {});
 }
 
 scope.addEventListener('message', ({ data: message }) => {
   try {
     switch (message.type) {
       case 'init':
-        init(message.canvas, message.width, message.height, message.fps);
+        init(message);
         break;
       case 'tiles':
-        engine?.setTiles(message.tiles);
+        compositor?.engine.setTiles(message.tiles);
         break;
       case 'video':
-        void pump(message.videoId, message.frames);
+        void compositor?.pump(message.videoId, message.frames);
         break;
-      case 'remove-video':
-        slots
-          .get(message.videoId)
-          ?.reader.cancel()
-          .catch(() => {});
-        slots.delete(message.videoId);
+      case 'remove-video': {
+        const source = compositor?.sources.get(message.videoId);
+        source?.reader.cancel().catch(() => {});
+        compositor?.sources.delete(message.videoId);
         break;
+      }
       case 'start':
-        engine?.start();
+        compositor?.engine.start();
         break;
       case 'stop':
         stop();

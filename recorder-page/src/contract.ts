@@ -46,8 +46,7 @@ export const recorderParamsSchema = z.object({
   width: intParam(160, 3840, 1280),
   height: intParam(120, 2160, 720),
   fps: intParam(1, 60, 30),
-  /** VP9 by default: Chromium's MediaRecorder VP8 encoder drops frames at 720p30 on 2 cores. */
-  videoCodec: z.enum(['vp8', 'vp9']).default('vp9'),
+  videoCodec: z.enum(['vp8', 'vp9']).default('vp8'),
   /** Bits per second. */
   videoBitrate: intParam(100_000, 50_000_000, 2_500_000),
   /** Bits per second. */

@@ -40,24 +40,26 @@ export interface GridOptions {
 
 /**
  * The cells of a grid of `count` equal cells filling a canvas of
- * `width`×`height` with `gap` pixels between and around them. Coordinates are
- * whole pixels so that cell edges stay crisp; cells of the last, incomplete
- * row are centred horizontally.
+ * `width`×`height` with `gap` pixels between and around them. Coordinates
+ * and sizes are even (with an even gap), so that cell edges stay crisp and
+ * fall on 4:2:0 chroma boundaries; cells of the last, incomplete row are
+ * centred horizontally.
  */
 export function gridCells(count: number, { width, height, gap = 4 }: GridOptions): Rect[] {
   const { cols, rows } = gridShape(count);
   if (cols === 0) return [];
-  const cellWidth = Math.max(1, Math.floor((width - gap * (cols + 1)) / cols));
-  const cellHeight = Math.max(1, Math.floor((height - gap * (rows + 1)) / rows));
+  const even = (value: number) => Math.max(0, value - (value % 2));
+  const cellWidth = Math.max(2, even(Math.floor((width - gap * (cols + 1)) / cols)));
+  const cellHeight = Math.max(2, even(Math.floor((height - gap * (rows + 1)) / rows)));
   // Centre the whole grid: rounding leaves a few spare pixels.
-  const offsetX = Math.floor((width - (cols * cellWidth + (cols + 1) * gap)) / 2);
-  const offsetY = Math.floor((height - (rows * cellHeight + (rows + 1) * gap)) / 2);
+  const offsetX = even(Math.floor((width - (cols * cellWidth + (cols + 1) * gap)) / 2));
+  const offsetY = even(Math.floor((height - (rows * cellHeight + (rows + 1) * gap)) / 2));
   const cells: Rect[] = [];
   for (let index = 0; index < count; index++) {
     const row = Math.floor(index / cols);
     const col = index % cols;
     const inRow = row === rows - 1 ? count - row * cols : cols;
-    const rowOffset = Math.floor(((cols - inRow) * (cellWidth + gap)) / 2);
+    const rowOffset = even(Math.floor(((cols - inRow) * (cellWidth + gap)) / 2));
     cells.push({
       x: offsetX + rowOffset + gap + col * (cellWidth + gap),
       y: offsetY + gap + row * (cellHeight + gap),

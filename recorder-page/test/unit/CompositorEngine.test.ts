@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CanvasSurface } from '../../src/CanvasSurface';
 import { CompositorEngine, type Canvas2D, type FrameSlot } from '../../src/CompositorEngine';
 import type { TileSpec } from '../../src/TileBook';
 
@@ -41,10 +42,10 @@ const tile = (peerId: string, videoId: string | null): TileSpec => ({
 function setup(fps = 10, drawImageMs = 0) {
   let clock = 0;
   const { context, calls } = fakeContext(() => (clock += drawImageMs));
-  const slots = new Map<string, FrameSlot>();
+  const slots = new Map<string, FrameSlot<CanvasImageSource>>();
   const firstFrames: unknown[] = [];
   const engine = new CompositorEngine({
-    context,
+    surface: new CanvasSurface(context, 1280, 720),
     width: 1280,
     height: 720,
     fps,
@@ -52,7 +53,12 @@ function setup(fps = 10, drawImageMs = 0) {
     now: () => clock,
     onFirstFrame: (info) => firstFrames.push(info),
   });
-  const frame = (id: string, seq: number, width = 640, height = 480): FrameSlot => {
+  const frame = (
+    id: string,
+    seq: number,
+    width = 640,
+    height = 480,
+  ): FrameSlot<CanvasImageSource> => {
     const slot = { image: { id } as unknown as CanvasImageSource, width, height, seq };
     slots.set(id, slot);
     return slot;

@@ -63,10 +63,14 @@ describe('gridCells', () => {
         expect(cell.y + cell.height).toBeLessThanOrEqual(720 - gap);
         for (const other of cells) if (other !== cell) expect(overlaps(cell, other)).toBe(false);
       }
-      // The cells fill the canvas: less than one cell-gap of slack per axis.
+      // The cells fill the canvas: under two pixels of slack per cell and axis.
       const { cols, rows } = gridShape(count);
-      expect(1280 - (cols * first.width + (cols + 1) * gap)).toBeLessThan(cols);
-      expect(720 - (rows * first.height + (rows + 1) * gap)).toBeLessThan(rows);
+      expect(1280 - (cols * first.width + (cols + 1) * gap)).toBeLessThan(2 * cols);
+      expect(720 - (rows * first.height + (rows + 1) * gap)).toBeLessThan(2 * rows);
+      // Even coordinates and sizes: cell edges on 4:2:0 chroma boundaries.
+      for (const cell of cells) {
+        for (const value of [cell.x, cell.y, cell.width, cell.height]) expect(value % 2).toBe(0);
+      }
     },
   );
 
