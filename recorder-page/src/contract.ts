@@ -46,7 +46,11 @@ export const recorderParamsSchema = z.object({
   width: intParam(160, 3840, 1280),
   height: intParam(120, 2160, 720),
   fps: intParam(1, 60, 30),
-  videoCodec: z.enum(['vp8', 'vp9']).default('vp8'),
+  /**
+   * VP9 by default: on 2 busy cores Chromium's MediaRecorder VP8 encoder
+   * falls behind and drops most frames (measured: 80-121 of ~400), VP9 keeps up.
+   */
+  videoCodec: z.enum(['vp8', 'vp9']).default('vp9'),
   /** Bits per second. */
   videoBitrate: intParam(100_000, 50_000_000, 2_500_000),
   /** Bits per second. */

@@ -31,7 +31,7 @@ describe('recorder page parameters', () => {
         width: 1280,
         height: 720,
         fps: 30,
-        videoCodec: 'vp8',
+        videoCodec: 'vp9',
         videoBitrate: 2_500_000,
         audioBitrate: 128_000,
         layout: 'grid',
@@ -61,7 +61,7 @@ describe('recorder page parameters', () => {
       width: 640,
       height: 360,
       fps: 15,
-      videoCodec: 'vp9',
+      videoCodec: 'vp8',
       videoBitrate: 800_000,
       audioBitrate: 64_000,
       sliceMs: 500,
@@ -69,7 +69,7 @@ describe('recorder page parameters', () => {
     const result = parseUrl(url);
     expect(result).toMatchObject({
       ok: true,
-      params: { width: 640, height: 360, fps: 15, videoCodec: 'vp9', sliceMs: 500 },
+      params: { width: 640, height: 360, fps: 15, videoCodec: 'vp8', sliceMs: 500 },
     });
   });
 
