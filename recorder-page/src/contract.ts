@@ -14,6 +14,10 @@
  *   milestone: `ready`, `first-frame`, `first-slice`, `error`, `ended`.
  * - On a fatal failure, a visible element matching {@link ERROR_SELECTOR}
  *   holding the message (also in the `error` signal and `stats().lastError`).
+ * - The composed picture, at its real size at the page's top left: a
+ *   screenshot of a `width`×`height` viewport is a live preview (refreshed
+ *   at least twice a second).
+ * - A `[recorder] stats {...}` console line every 10 s, for the logs.
  *
  * After a fatal `error` the page keeps recording whatever it still can
  * (for example the last picture after the room closed) and uploading slices

@@ -33,11 +33,13 @@ export function fontsFor(cell: Rect | undefined): Fonts {
   };
 }
 
+/** Fills the whole picture with the background colour. */
 export function paintBackground(ctx: Canvas2D, width: number, height: number): void {
   ctx.fillStyle = BACKGROUND;
   ctx.fillRect(0, 0, width, height);
 }
 
+/** The empty room's screen: recorded until the first participant arrives. */
 export function paintWaiting(ctx: Canvas2D, width: number, height: number): void {
   const size = Math.round(Math.max(14, height * 0.045));
   ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
