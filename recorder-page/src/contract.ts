@@ -66,7 +66,7 @@ export const recorderParamsSchema = z.object({
 
 /** Parsed parameters (defaults applied). */
 export type RecorderParams = z.output<typeof recorderParamsSchema>;
-/** Parameters as the bot gives them: all but the five identifiers are optional. */
+/** Parameters as the bot gives them: all but server, token, roomId and recordingId are optional. */
 export type RecorderParamsInput = z.input<typeof recorderParamsSchema>;
 
 export type ParseParamsResult =
