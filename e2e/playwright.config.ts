@@ -9,7 +9,8 @@ import { defineConfig } from '@playwright/test';
 /** Chromium flags for a headless participant on a closed network. */
 export const chromiumArgs = [
   '--no-sandbox',
-  '--use-fake-device-for-media-stream=fps=30',
+  // 10 fps cameras: three participant browsers and the recorder share two cores in CI.
+  '--use-fake-device-for-media-stream=fps=10',
   '--use-fake-ui-for-media-stream',
   '--disable-gpu',
   '--disable-quic',

@@ -5,7 +5,8 @@
  * sessionStorage), signed in through the UI. Contexts close after each test,
  * the server after the worker.
  */
-import { test as base, type BrowserContext, type Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { test as base, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import type { UserRole } from '#db/schema';
 import {
   startTestServer,
@@ -13,6 +14,9 @@ import {
   type TestUser,
 } from '../../server/test/helpers/testServer';
 import { loginThroughUi } from './classroom';
+
+/** Wraps the configured Chromium with `nice` (see the script for why). */
+const lowPriorityChromium = fileURLToPath(new URL('./low-priority-chromium.sh', import.meta.url));
 
 export interface Classroom {
   /** Base URL of the server, e.g. http://127.0.0.1:41234. */
@@ -31,6 +35,15 @@ export interface Participant {
 interface TestFixtures {
   /** Opens a new browser context for `user` and signs in through the login form. */
   openParticipant: (user: TestUser) => Promise<Participant>;
+  /**
+   * Like openParticipant, but in a browser of its own. Contexts of one browser
+   * share its fake camera (identical frames); tests that must tell
+   * participants' pictures apart give each one its own browser.
+   */
+  openParticipantInOwnBrowser: (
+    user: TestUser,
+    options?: { viewport?: { width: number; height: number }; lowPriority?: boolean },
+  ) => Promise<Participant>;
 }
 
 interface WorkerFixtures {
@@ -88,6 +101,32 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       return { user, context, page };
     });
     await Promise.all(contexts.map((context) => context.close()));
+  },
+
+  openParticipantInOwnBrowser: async (
+    { playwright, launchOptions, classroom, permissions, viewport },
+    use,
+  ) => {
+    const browsers: Browser[] = [];
+    await use(async (user, options = {}) => {
+      const browser = await playwright.chromium.launch({
+        ...launchOptions,
+        ...(options.lowPriority ? { executablePath: lowPriorityChromium } : {}),
+      });
+      browsers.push(browser);
+      const context = await browser.newContext({
+        baseURL: classroom.url,
+        permissions: permissions ?? ['camera', 'microphone'],
+        viewport: options.viewport ?? viewport ?? { width: 1280, height: 720 },
+      });
+      const page = await context.newPage();
+      page.on('pageerror', (e) =>
+        process.stderr.write(`[${user.fullName}] page error: ${e.message}\n`),
+      );
+      await loginThroughUi(page, user);
+      return { user, context, page };
+    });
+    await Promise.all(browsers.map((browser) => browser.close()));
   },
 });
 

@@ -13,12 +13,16 @@ import { gridCellStats, loudness, probeFile, thumbnailDistance } from '../suppor
 
 test('an instructor records three participants and gets a seekable composite WebM', async ({
   classroom,
-  openParticipant,
+  openParticipantInOwnBrowser,
 }, testInfo) => {
   test.setTimeout(180_000);
   const roomId = uniqueRoomId(testInfo, 'rec');
   const { instructor, student1, student2 } = classroom.users;
-  const people = await Promise.all([instructor, student1, student2].map((u) => openParticipant(u)));
+  const people = await Promise.all(
+    [instructor, student1, student2].map((u) =>
+      openParticipantInOwnBrowser(u, { viewport: { width: 800, height: 450 }, lowPriority: true }),
+    ),
+  );
   for (const p of people) await joinRoom(p.page, roomId);
 
   // Everyone sees the two others playing, and nobody else.
@@ -54,6 +58,7 @@ test('an instructor records three participants and gets a seekable composite Web
   await expect
     .poll(() => session!.slicesReceived, { timeout: 30_000, intervals: [250] })
     .toBeGreaterThanOrEqual(11);
+  const pageStats = (await session!.bot?.stats())?.page;
   await teacher.getByTestId('record').click();
   await expect(teacher.getByTestId('record')).toHaveText(/record/i);
   for (const p of people)

@@ -54,7 +54,8 @@ const envSchema = z.object({
 
   RECORDING_STORAGE_DIR: optionalString,
   RECORDING_FORMAT: z.enum(['webm']).default('webm'),
-  RECORDING_VIDEO_CODEC: z.enum(['vp8', 'vp9']).default('vp8'),
+  // VP9 by default: measured, it keeps 30 fps on busy cores where Chromium's VP8 encoder drops frames.
+  RECORDING_VIDEO_CODEC: z.enum(['vp8', 'vp9']).default('vp9'),
   RECORDING_AUDIO_CODEC: z.enum(['opus']).default('opus'),
   /** Video bitrate of the composite, bits per second. */
   RECORDING_BITRATE: z.coerce.number().int().min(100_000).max(50_000_000).default(2_500_000),

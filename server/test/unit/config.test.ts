@@ -42,7 +42,7 @@ describe('loadConfig', () => {
     expect(config.recording).toMatchObject({
       storageDir: resolve('./data/recordings'),
       format: 'webm',
-      videoCodec: 'vp8',
+      videoCodec: 'vp9',
       audioCodec: 'opus',
       videoBitrate: 2_500_000,
       fps: 30,

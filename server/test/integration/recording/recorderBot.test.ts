@@ -66,7 +66,7 @@ describe('recorder bot (real Chromium)', () => {
     const row = (await server.server.context.recordings.findById(id))!;
     expect(row.resolutionWidth).toBe(640);
     expect(row.resolutionHeight).toBe(360);
-    expect(row.videoCodec).toBe('vp8');
+    expect(row.videoCodec).toBe(server.server.context.config.recording.videoCodec);
     expect(row.audioCodec).toBe('opus');
     const facts = await probe('ffprobe', row.filePath!);
     expect(facts.durationMs).toBeGreaterThan(2000);
