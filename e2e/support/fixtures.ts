@@ -18,6 +18,23 @@ import { loginThroughUi } from './classroom';
 /** Wraps the configured Chromium with `nice` (see the script for why). */
 const lowPriorityChromium = fileURLToPath(new URL('./low-priority-chromium.sh', import.meta.url));
 
+/**
+ * The recording profile of the e2e server. Three participant browsers, the
+ * recorder bot, the server and mediasoup share the CI machine's two cores, so
+ * the e2e records at 960x540@15 by default (at 30 fps the recorder page drops
+ * compositor ticks with real participant browsers on two cores); the benchmark (synthetic
+ * participants) measures the default 1280x720@30 profile. E2E_RECORDING_*
+ * variables override it.
+ */
+function e2eServerEnv(): Record<string, string> {
+  return {
+    RECORDING_WIDTH: process.env.E2E_RECORDING_WIDTH ?? '960',
+    RECORDING_HEIGHT: process.env.E2E_RECORDING_HEIGHT ?? '540',
+    RECORDING_FPS: process.env.E2E_RECORDING_FPS ?? '15',
+    RECORDING_VIDEO_CODEC: process.env.E2E_RECORDING_VIDEO_CODEC ?? 'vp9',
+  };
+}
+
 export interface Classroom {
   /** Base URL of the server, e.g. http://127.0.0.1:41234. */
   url: string;
@@ -42,7 +59,12 @@ interface TestFixtures {
    */
   openParticipantInOwnBrowser: (
     user: TestUser,
-    options?: { viewport?: { width: number; height: number }; lowPriority?: boolean },
+    options?: {
+      viewport?: { width: number; height: number };
+      lowPriority?: boolean;
+      /** Extra Chromium flags for this browser (e.g. fake media files). */
+      args?: string[];
+    },
   ) => Promise<Participant>;
 }
 
@@ -55,7 +77,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     // Playwright reads fixture dependencies from the destructuring pattern: it must stay.
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
-      const server = await startTestServer();
+      const server = await startTestServer(e2eServerEnv());
       try {
         const users = {
           instructor: await server.createUser('instructor', 'Ivy Instructor'),
@@ -111,6 +133,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use(async (user, options = {}) => {
       const browser = await playwright.chromium.launch({
         ...launchOptions,
+        args: [...(launchOptions.args ?? []), ...(options.args ?? [])],
         ...(options.lowPriority ? { executablePath: lowPriorityChromium } : {}),
       });
       browsers.push(browser);

@@ -9,7 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect } from '../support/fixtures';
 import { allTiles, expectVideoPlaying, joinRoom, tileOf, uniqueRoomId } from '../support/classroom';
+import { makeFakeMedia, fakeMediaArgs, type FakeMedia } from '../support/fakeMedia';
 import { gridCellStats, loudness, probeFile, thumbnailDistance } from '../support/mediaChecks';
+
+let mediaDir: string;
+let media: FakeMedia[];
+
+test.beforeAll(async () => {
+  mediaDir = await mkdtemp(join(tmpdir(), 'e2e-fake-media-'));
+  media = await Promise.all([0, 1, 2].map((i) => makeFakeMedia(mediaDir, i)));
+});
+
+test.afterAll(async () => {
+  await rm(mediaDir, { recursive: true, force: true });
+});
 
 test('an instructor records three participants and gets a seekable composite WebM', async ({
   classroom,
@@ -19,8 +32,12 @@ test('an instructor records three participants and gets a seekable composite Web
   const roomId = uniqueRoomId(testInfo, 'rec');
   const { instructor, student1, student2 } = classroom.users;
   const people = await Promise.all(
-    [instructor, student1, student2].map((u) =>
-      openParticipantInOwnBrowser(u, { viewport: { width: 800, height: 450 }, lowPriority: true }),
+    [instructor, student1, student2].map((u, i) =>
+      openParticipantInOwnBrowser(u, {
+        viewport: { width: 800, height: 450 },
+        lowPriority: true,
+        args: fakeMediaArgs(media[i]!),
+      }),
     ),
   );
   for (const p of people) await joinRoom(p.page, roomId);
@@ -58,7 +75,6 @@ test('an instructor records three participants and gets a seekable composite Web
   await expect
     .poll(() => session!.slicesReceived, { timeout: 30_000, intervals: [250] })
     .toBeGreaterThanOrEqual(11);
-  const pageStats = (await session!.bot?.stats())?.page;
   await teacher.getByTestId('record').click();
   await expect(teacher.getByTestId('record')).toHaveText(/record/i);
   for (const p of people)
@@ -122,7 +138,9 @@ test('an instructor records three participants and gets a seekable composite Web
       }),
     });
     expect(Math.abs(facts.durationSeconds - recordedSeconds)).toBeLessThanOrEqual(1);
-    expect(video!.frames).toBeGreaterThanOrEqual(0.9 * cfg.fps * facts.durationSeconds);
+    expect
+      .soft(video!.frames, 'decoded frames ≥ 90% of fps × duration')
+      .toBeGreaterThanOrEqual(0.9 * cfg.fps * facts.durationSeconds);
 
     const volume = await loudness(file);
     expect(volume.maxDb).toBeGreaterThan(-30);
