@@ -27,6 +27,7 @@ import type { RoomDirectory } from './RoomDirectory';
 import type { SliceResult } from './SliceWriter';
 import { finalizeRecording } from './finalizeRecording';
 import { isActive } from './lifecycle';
+import { participantJson } from './participantJson';
 
 type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
@@ -314,14 +315,7 @@ export class RecordingService {
           startedBy: row.startedBy,
           startedAt: row.startedAt,
           stoppedAt: row.stoppedAt,
-          participants: participants.map((p) => ({
-            peerId: p.peerId,
-            userId: p.userId,
-            fullName: p.fullName,
-            role: p.role,
-            joinedAt: p.joinedAt,
-            leftAt: p.leftAt,
-          })),
+          participants: participants.map(participantJson),
         },
       });
       const { probe } = result;
@@ -371,12 +365,22 @@ export class RecordingService {
     }
   }
 
-  async stop(recordingId: string, actor: UserPrincipal, ip?: string): Promise<RecordingRow> {
+  /** The recording, if `actor` started it or is an admin (404 / 403 otherwise). */
+  async #ownedRecording(
+    recordingId: string,
+    actor: UserPrincipal,
+    action: string,
+  ): Promise<RecordingRow> {
     const row = await this.#ctx.recordings.findById(recordingId);
     if (!row) throw new NotFoundError('recording not found');
     if (row.startedBy !== actor.userId && actor.role !== 'admin') {
-      throw new ForbiddenError('only the instructor who started it or an admin can stop it');
+      throw new ForbiddenError(`only the instructor who started it or an admin can ${action} it`);
     }
+    return row;
+  }
+
+  async stop(recordingId: string, actor: UserPrincipal, ip?: string): Promise<RecordingRow> {
+    const row = await this.#ownedRecording(recordingId, actor, 'stop');
     return this.#queue.run(`room:${row.roomId}`, async () => {
       const session = this.#sessions.get(recordingId);
       if (session) {
@@ -415,11 +419,7 @@ export class RecordingService {
 
   /** Soft-deletes a recording and removes its files. */
   async delete(recordingId: string, actor: UserPrincipal, ip?: string): Promise<Date> {
-    const row = await this.#ctx.recordings.findById(recordingId);
-    if (!row) throw new NotFoundError('recording not found');
-    if (row.startedBy !== actor.userId && actor.role !== 'admin') {
-      throw new ForbiddenError('only the owner or an admin can delete a recording');
-    }
+    const row = await this.#ownedRecording(recordingId, actor, 'delete');
     return this.#queue.run(`room:${row.roomId}`, async () => {
       if (this.#sessions.has(recordingId) || this.#finalizing.has(recordingId)) {
         throw new InvalidStateError('stop the recording and let it finish processing first');

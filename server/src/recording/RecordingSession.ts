@@ -12,6 +12,7 @@ import type { Logger } from '../logger';
 import { EnhancedEventEmitter } from '../utils/EnhancedEventEmitter';
 import { SliceWriter, type SliceResult } from './SliceWriter';
 import type { RoomDirectory } from './RoomDirectory';
+import type { PeerInfo } from '#room-client/protocol';
 
 export interface RecordingSessionOptions {
   recording: RecordingRow;
@@ -223,8 +224,7 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
         .then(task)
         .catch((error: unknown) => this.#log.error({ err: error }, 'participant write failed'));
     };
-    const now = new Date();
-    for (const peer of rooms.listPeers(this.roomId)) {
+    const joined = (peer: PeerInfo, at: Date) =>
       write(() =>
         repo.participantJoined({
           recordingId: this.recordingId,
@@ -232,23 +232,14 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
           userId: peer.userId,
           fullName: peer.displayName,
           role: peer.role === 'recorder' ? 'student' : peer.role,
-          joinedAt: now,
+          joinedAt: at,
         }),
       );
-    }
+    const now = new Date();
+    for (const peer of rooms.listPeers(this.roomId)) joined(peer, now);
     this.#unwatchPeers = rooms.watchPeers({
       joined: (roomId, peer, at) => {
-        if (roomId !== this.roomId || peer.role === 'recorder') return;
-        write(() =>
-          repo.participantJoined({
-            recordingId: this.recordingId,
-            peerId: peer.peerId,
-            userId: peer.userId,
-            fullName: peer.displayName,
-            role: peer.role === 'recorder' ? 'student' : peer.role,
-            joinedAt: at,
-          }),
-        );
+        if (roomId === this.roomId && peer.role !== 'recorder') joined(peer, at);
       },
       left: (roomId, peerId, at) => {
         if (roomId !== this.roomId) return;

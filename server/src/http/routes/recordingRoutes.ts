@@ -11,6 +11,7 @@ import { roomIdSchema } from '#room-client/protocol';
 import type { AppContext } from '../../context';
 import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError } from '../../errors';
 import type { RecordingService } from '../../recording/RecordingService';
+import { participantJson } from '../../recording/participantJson';
 import {
   authenticate,
   authenticateRecorder,
@@ -142,14 +143,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
     const participants = await ctx.recordings.listParticipants(id);
     res.json({
       ...recordingJson(row),
-      participants: participants.map((p) => ({
-        peerId: p.peerId,
-        userId: p.userId,
-        fullName: p.fullName,
-        role: p.role,
-        joinedAt: p.joinedAt,
-        leftAt: p.leftAt,
-      })),
+      participants: participants.map(participantJson),
     });
   });
 
