@@ -12,7 +12,7 @@
 import { CanvasSurface } from './CanvasSurface';
 import { CompositorEngine, type FrameSlot } from './CompositorEngine';
 import type { FromWorker, ToWorker } from './compositorMessages';
-import { createI420, nv12ToI420, rgbaToI420, type I420 } from './i420';
+import { createI420, i420ToRgba, nv12ToI420, rgbaToI420, type I420 } from './i420';
 import { I420Surface } from './I420Surface';
 
 /** The parts of DedicatedWorkerGlobalScope used here (the project's lib is DOM, not WebWorker). */
@@ -34,6 +34,8 @@ interface Compositor {
 
 const STATS_INTERVAL_MS = 500;
 const PREVIEW_INTERVAL_MS = 500;
+/** The preview's conversion is spread over this many ticks. */
+const PREVIEW_BANDS = 8;
 /**
  * BT.601, limited range: what WebRTC's decoders hand out and what
  * `rgbToYuv` produces. Tagging the output says so to the encoder and the
@@ -188,15 +190,58 @@ async function copyFrame(frame: VideoFrame, source: YuvSource): Promise<I420 | n
   return null;
 }
 
+/**
+ * The I420 path's preview on the page's canvas, for screenshots: a snapshot
+ * of the output converted to RGB in JS a band of rows per tick and put on
+ * the canvas when complete. Not `drawImage(videoFrame)` in one go: it was
+ * measured blocking this thread for up to 0.5 s on a busy machine, which
+ * stopped the frame clock and left gaps in the recording.
+ */
+class PreviewPainter {
+  readonly #snapshot: I420;
+  readonly #pixels: ImageData;
+  readonly #bandRows: number;
+  /** Next row to convert; -1 when idle. */
+  #row = -1;
+
+  constructor(width: number, height: number) {
+    this.#snapshot = createI420(width, height);
+    this.#pixels = new ImageData(width, height);
+    // About 1 ms of JS per tick at 960x540; rows stay even (4:2:0).
+    this.#bandRows = Math.max(2, Math.ceil(height / PREVIEW_BANDS / 2) * 2);
+  }
+
+  /** Takes a snapshot to convert over the next ticks (restarts a conversion under way). */
+  start(picture: I420): void {
+    this.#snapshot.data.set(picture.data);
+    this.#row = 0;
+  }
+
+  /** Converts one band; puts the picture on the canvas after the last one. */
+  step(context: OffscreenCanvasRenderingContext2D): void {
+    if (this.#row < 0) return;
+    const snapshot = this.#snapshot;
+    const end = Math.min(snapshot.height, this.#row + this.#bandRows);
+    i420ToRgba(snapshot, this.#pixels.data, this.#row, end);
+    if (end < snapshot.height) {
+      this.#row = end;
+      return;
+    }
+    this.#row = -1;
+    context.putImageData(this.#pixels, 0, 0);
+  }
+}
+
 function yuvCompositor(
-  preview: OffscreenCanvas,
+  previewCanvas: OffscreenCanvas,
   output: WritableStream<VideoFrame>,
   width: number,
   height: number,
   fps: number,
 ) {
   const writer = output.getWriter();
-  const previewContext = preview.getContext('2d', { alpha: false });
+  const previewContext = previewCanvas.getContext('2d', { alpha: false });
+  const preview = new PreviewPainter(width, height);
   const sources = new Map<string, YuvSource>();
   const unsupported = new Set<string>();
   let lastPreview = 0;
@@ -211,9 +256,12 @@ function yuvCompositor(
       timestamp: Math.round(now * 1000),
       colorSpace: OUTPUT_COLOR_SPACE,
     });
-    if (previewContext && now - lastPreview >= PREVIEW_INTERVAL_MS) {
-      lastPreview = now;
-      previewContext.drawImage(frame, 0, 0);
+    if (previewContext) {
+      if (now - lastPreview >= PREVIEW_INTERVAL_MS) {
+        lastPreview = now;
+        preview.start(picture);
+      }
+      preview.step(previewContext);
     }
     // A sink that stopped pulling must not pile up 1.4 MB frames.
     if ((writer.desiredSize ?? 1) < -2) {

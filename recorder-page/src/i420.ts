@@ -438,3 +438,39 @@ export function nv12ToI420(
     }
   }
 }
+
+/**
+ * Converts rows [`rowStart`, `rowEnd`) of `source` (BT.601 limited range)
+ * into RGBA pixels of the same size (alpha 255). Row ranges let a caller
+ * spread one conversion over several frame ticks; `rowStart` must be even.
+ *
+ * Why in JS: `drawImage(videoFrame)` on the worker's 2D canvas was measured
+ * blocking the calling thread for up to 0.5 s on a busy machine, during
+ * which the worker's frame clock stood still.
+ */
+export function i420ToRgba(
+  source: I420,
+  rgba: Uint8ClampedArray,
+  rowStart = 0,
+  rowEnd = source.height,
+): void {
+  const { width, y: luma, u: cb, v: cr, chromaWidth } = source;
+  const end = Math.min(rowEnd, source.height);
+  for (let row = rowStart; row < end; row++) {
+    const lumaRow = row * width;
+    const chromaRow = (row >> 1) * chromaWidth;
+    let p = lumaRow * 4;
+    for (let col = 0; col < width; col++, p += 4) {
+      // 8.8 fixed point: 298·(Y−16), 409·(V−128), −100·(U−128) − 208·(V−128), 516·(U−128).
+      const c = 298 * ((luma[lumaRow + col] ?? 16) - 16) + 128;
+      const chroma = chromaRow + (col >> 1);
+      const d = (cb[chroma] ?? 128) - 128;
+      const e = (cr[chroma] ?? 128) - 128;
+      // A Uint8ClampedArray clamps to 0..255 on store.
+      rgba[p] = (c + 409 * e) >> 8;
+      rgba[p + 1] = (c - 100 * d - 208 * e) >> 8;
+      rgba[p + 2] = (c + 516 * d) >> 8;
+      rgba[p + 3] = 255;
+    }
+  }
+}

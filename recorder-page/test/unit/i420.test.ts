@@ -7,6 +7,7 @@ import {
   fillRect,
   hexToYuv,
   i420Size,
+  i420ToRgba,
   nv12ToI420,
   overlayFromRgba,
   rgbaToI420,
@@ -144,5 +145,40 @@ describe('I420 pictures', () => {
     expect(Array.from(image.y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(Array.from(image.u)).toEqual([10, 30]);
     expect(Array.from(image.v)).toEqual([20, 40]);
+  });
+});
+
+describe('i420ToRgba', () => {
+  it('inverts rgbaToI420 within rounding, alpha opaque', () => {
+    const colours = [
+      [0, 0, 0],
+      [255, 255, 255],
+      [200, 30, 60],
+      [20, 180, 90],
+      [40, 60, 220],
+    ] as const;
+    const width = colours.length * 2;
+    const rgba = new Uint8ClampedArray(width * 2 * 4);
+    colours.forEach(([r, g, b], i) => {
+      for (const p of [2 * i, 2 * i + 1, width + 2 * i, width + 2 * i + 1])
+        rgba.set([r, g, b, 255], p * 4);
+    });
+    const image = createI420(width, 2);
+    rgbaToI420(rgba, width, 2, image);
+    const back = new Uint8ClampedArray(rgba.length);
+    i420ToRgba(image, back);
+    for (let i = 0; i < rgba.length; i++)
+      expect(Math.abs((back[i] ?? 0) - (rgba[i] ?? 0))).toBeLessThanOrEqual(3);
+  });
+
+  it('converts only the rows asked for, which together give the whole picture', () => {
+    const image = ramp(16, 8);
+    const whole = new Uint8ClampedArray(16 * 8 * 4);
+    i420ToRgba(image, whole);
+    const banded = new Uint8ClampedArray(whole.length);
+    i420ToRgba(image, banded, 0, 4);
+    expect(banded[16 * 4 * 4 + 3]).toBe(0);
+    i420ToRgba(image, banded, 4, 8);
+    expect(banded).toEqual(whole);
   });
 });
