@@ -17,7 +17,6 @@ export function recorderChromiumFlags({
   return [
     '--no-sandbox',
     '--disable-gpu',
-    '--disable-dev-shm-usage',
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
