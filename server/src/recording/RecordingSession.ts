@@ -177,10 +177,12 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     clearTimeout(this.#maxDurationTimer);
     const bot = this.#bot;
     let reason = failure;
-    if (bot && !bot.closed && !failure) {
+    // After a fatal page error the page may still hold its last slice (it
+    // keeps recording until told to stop): flush it too, keeping the reason.
+    if (bot && !bot.closed) {
       try {
         const result = await bot.stop(this.#options.stopTimeoutMs);
-        if (!result.flushed) reason = 'recorder did not flush its last slice in time';
+        if (!result.flushed) reason ??= 'recorder did not flush its last slice in time';
         else if (result.lastSeq + 1 !== this.#writer.nextSeq) {
           this.#log.warn(
             { pageLastSeq: result.lastSeq, stored: this.#writer.nextSeq },
@@ -188,7 +190,7 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
           );
         }
       } catch (error) {
-        reason = `recorder stop failed: ${(error as Error).message}`;
+        reason ??= `recorder stop failed: ${(error as Error).message}`;
       }
     }
     bot?.close('recording ended');
