@@ -21,15 +21,15 @@ const lowPriorityChromium = fileURLToPath(new URL('./low-priority-chromium.sh', 
 /**
  * The recording profile of the e2e server. Three participant browsers, the
  * recorder bot, the server and mediasoup share the CI machine's two cores, so
- * the e2e records at 960x540@15 by default (at 30 fps the recorder page drops
+ * the e2e records at 640x360@15 by default (at 30 fps the recorder page drops
  * compositor ticks with real participant browsers on two cores); the benchmark (synthetic
  * participants) measures the default 1280x720@30 profile. E2E_RECORDING_*
  * variables override it.
  */
 function e2eServerEnv(): Record<string, string> {
   return {
-    RECORDING_WIDTH: process.env.E2E_RECORDING_WIDTH ?? '960',
-    RECORDING_HEIGHT: process.env.E2E_RECORDING_HEIGHT ?? '540',
+    RECORDING_WIDTH: process.env.E2E_RECORDING_WIDTH ?? '640',
+    RECORDING_HEIGHT: process.env.E2E_RECORDING_HEIGHT ?? '360',
     RECORDING_FPS: process.env.E2E_RECORDING_FPS ?? '15',
     RECORDING_VIDEO_CODEC: process.env.E2E_RECORDING_VIDEO_CODEC ?? 'vp9',
   };
