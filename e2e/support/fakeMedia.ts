@@ -5,11 +5,8 @@
  * participants apart in a recording gives each one its own files
  * (--use-file-for-fake-video-capture / --use-file-for-fake-audio-capture).
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { ffmpegGenerate } from '../../server/test/helpers/media';
 
 /** One video source and one tone per participant index. */
 const sources = [
@@ -29,11 +26,7 @@ export async function makeFakeMedia(dir: string, index: number): Promise<FakeMed
   const source = sources[index % sources.length]!;
   const video = join(dir, `participant-${index}.mjpeg`);
   const audio = join(dir, `participant-${index}.wav`);
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
+  await ffmpegGenerate([
     '-f',
     'lavfi',
     '-i',
@@ -46,11 +39,7 @@ export async function makeFakeMedia(dir: string, index: number): Promise<FakeMed
     'mjpeg',
     video,
   ]);
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
+  await ffmpegGenerate([
     '-f',
     'lavfi',
     '-i',

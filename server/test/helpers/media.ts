@@ -4,13 +4,14 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** Runs ffmpeg quietly, overwriting its output: `args` are the inputs, codecs and output. */
+export async function ffmpegGenerate(args: string[]): Promise<void> {
+  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
+}
+
 /** Writes a VP8 + Opus WebM of `seconds` with a moving test pattern and a tone. */
 export async function makeTestWebm(path: string, seconds = 3): Promise<void> {
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
+  await ffmpegGenerate([
     '-f',
     'lavfi',
     '-i',
