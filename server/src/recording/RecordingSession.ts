@@ -241,7 +241,7 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     for (const peer of rooms.listPeers(this.roomId)) joined(peer, now);
     this.#unwatchPeers = rooms.watchPeers({
       joined: (roomId, peer, at) => {
-        if (roomId === this.roomId && peer.role !== 'recorder') joined(peer, at);
+        if (roomId === this.roomId) joined(peer, at);
       },
       left: (roomId, peerId, at) => {
         if (roomId !== this.roomId) return;

@@ -1,3 +1,4 @@
+import type { RoomPeerInfo } from '../media/Peer';
 import type { RoomManager } from '../media/RoomManager';
 import type { RoomDirectory } from './RoomDirectory';
 
@@ -9,14 +10,10 @@ export function roomDirectoryFrom(rooms: RoomManager): RoomDirectory {
       rooms.broadcast(roomId, event, payload);
     },
     watchPeers(listener) {
-      const joined = (
-        roomId: string,
-        peer: { hidden: boolean } & Parameters<typeof listener.joined>[1],
-        at: Date,
-      ) => {
+      const joined = (roomId: string, peer: RoomPeerInfo, at: Date) => {
         if (!peer.hidden) listener.joined(roomId, peer, at);
       };
-      const left = (roomId: string, peerId: string, at: Date, peer: { hidden: boolean }) => {
+      const left = (roomId: string, peerId: string, at: Date, peer: RoomPeerInfo) => {
         if (!peer.hidden) listener.left(roomId, peerId, at);
       };
       rooms.on('peerJoined', joined);
