@@ -19,6 +19,7 @@ import {
   uuid,
   varchar,
   bigserial,
+  check,
   doublePrecision,
 } from 'drizzle-orm/pg-core';
 
@@ -32,6 +33,8 @@ export const recordingStatusEnum = pgEnum('recording_status', [
   'failed',
 ]);
 export const sharePermissionEnum = pgEnum('share_permission', ['view', 'download', 'share']);
+export const roomAccessEnum = pgEnum('room_access', ['members', 'open']);
+export const roomMemberRoleEnum = pgEnum('room_member_role', ['student', 'instructor']);
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -42,7 +45,56 @@ export const users = pgTable('users', {
   passwordHash: text('password_hash').notNull(),
   role: userRoleEnum('role').notNull().default('student'),
   createdAt: createdAt(),
+  /** Set when an admin deletes the account: it can no longer sign in or use its tokens. */
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
 });
+
+/** A classroom: the slug people join by, who owns it, and who may enter. */
+export const rooms = pgTable(
+  'rooms',
+  {
+    id: varchar('id', { length: 64 }).primaryKey(),
+    title: varchar('title', { length: 200 }).notNull(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id),
+    access: roomAccessEnum('access').notNull().default('members'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('rooms_owner_id_idx').on(t.ownerId)],
+);
+
+export const roomMembers = pgTable(
+  'room_members',
+  {
+    roomId: varchar('room_id', { length: 64 })
+      .notNull()
+      .references(() => rooms.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: roomMemberRoleEnum('role').notNull().default('student'),
+    addedBy: uuid('added_by').references(() => users.id),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.roomId, t.userId] }),
+    index('room_members_user_id_idx').on(t.userId),
+  ],
+);
+
+/** Logged-out tokens, kept until they would have expired anyway. */
+export const revokedTokens = pgTable(
+  'revoked_tokens',
+  {
+    tokenId: varchar('token_id', { length: 64 }).primaryKey(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('revoked_tokens_expires_at_idx').on(t.expiresAt)],
+);
 
 export const recordings = pgTable(
   'recordings',
@@ -112,14 +164,29 @@ export const recordingSharing = pgTable(
       .notNull()
       .references(() => recordings.id, { onDelete: 'cascade' }),
     sharedWithUserId: uuid('shared_with_user_id').references(() => users.id),
-    sharedWithRole: userRoleEnum('shared_with_role'),
+    /** A share to a role among the recording's room members (`student`: the class). */
+    sharedWithRole: roomMemberRoleEnum('shared_with_role'),
     permission: sharePermissionEnum('permission').notNull().default('view'),
     sharedBy: uuid('shared_by')
       .notNull()
       .references(() => users.id),
     sharedAt: timestamp('shared_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('recording_sharing_recording_id_idx').on(t.recordingId)],
+  (t) => [
+    index('recording_sharing_recording_id_idx').on(t.recordingId),
+    index('recording_sharing_user_idx').on(t.sharedWithUserId),
+    // One share per recording and grantee: sharing again changes its permission.
+    uniqueIndex('recording_sharing_one_per_user')
+      .on(t.recordingId, t.sharedWithUserId)
+      .where(sql`shared_with_user_id is not null`),
+    uniqueIndex('recording_sharing_one_per_role')
+      .on(t.recordingId, t.sharedWithRole)
+      .where(sql`shared_with_role is not null`),
+    check(
+      'recording_sharing_one_grantee',
+      sql`(shared_with_user_id is null) <> (shared_with_role is null)`,
+    ),
+  ],
 );
 
 export const auditLog = pgTable(
@@ -131,12 +198,17 @@ export const auditLog = pgTable(
     action: varchar('action', { length: 64 }).notNull(),
     recordingId: uuid('recording_id').references(() => recordings.id),
     ip: inet('ip'),
+    userAgent: text('user_agent'),
     details: jsonb('details')
       .$type<Record<string, unknown>>()
       .notNull()
       .default(sql`'{}'::jsonb`),
   },
-  (t) => [index('audit_log_recording_id_idx').on(t.recordingId)],
+  (t) => [
+    index('audit_log_recording_id_idx').on(t.recordingId),
+    index('audit_log_actor_idx').on(t.actorUserId),
+    index('audit_log_at_idx').on(t.at),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;
@@ -145,3 +217,9 @@ export type RecordingRow = typeof recordings.$inferSelect;
 export type RecordingStatus = (typeof recordingStatusEnum.enumValues)[number];
 export type RecordingParticipantRow = typeof recordingParticipants.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
+export type RoomRow = typeof rooms.$inferSelect;
+export type RoomAccess = (typeof roomAccessEnum.enumValues)[number];
+export type RoomMemberRow = typeof roomMembers.$inferSelect;
+export type RoomMemberRole = (typeof roomMemberRoleEnum.enumValues)[number];
+export type ShareRow = typeof recordingSharing.$inferSelect;
+export type SharePermission = (typeof sharePermissionEnum.enumValues)[number];

@@ -15,7 +15,8 @@ import { z } from 'zod';
 import { ConfigError, loadConfig } from '#server/config';
 import { roles } from '#server/auth/tokens';
 import { hashPassword } from '#server/auth/passwords';
-import { emailSchema, fullNameSchema, passwordSchema } from '#server/http/routes/authRoutes';
+import { emailSchema } from '#protocol/rest/common';
+import { fullNameSchema, passwordSchema } from '#protocol/rest/users';
 import { openDatabase } from '#db/client';
 import { DuplicateEmailError, UsersRepository } from '#db/repositories/UsersRepository';
 

@@ -1,9 +1,6 @@
-/**
- * Room ids as the server accepts them (see roomIdSchema in
- * room-client/src/protocol.ts). Repeated here as a plain RegExp so that the
- * browser bundle does not pull in zod for one pattern.
- */
-export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+import { ROOM_ID_PATTERN } from '#protocol/ids';
+
+export { ROOM_ID_PATTERN };
 
 /** The room id of a `/room/:roomId` path, or null. */
 export function roomIdFromPath(pathname: string): string | null {

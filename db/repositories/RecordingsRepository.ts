@@ -1,8 +1,27 @@
-import { and, asc, count, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  exists,
+  gte,
+  ilike,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import type { Database } from '../client';
 import {
   recordingParticipants,
+  recordingSharing,
   recordings,
+  roomMembers,
+  rooms,
   type RecordingParticipantRow,
   type RecordingRow,
   type RecordingStatus,
@@ -21,9 +40,17 @@ export interface NewRecording {
 export interface ListRecordingsFilter {
   roomId?: string | undefined;
   status?: RecordingStatus | undefined;
+  /** Words searched in the title and description (case-insensitive). */
+  q?: string | undefined;
+  /** Created at or after / at or before. */
+  from?: Date | undefined;
+  to?: Date | undefined;
   limit: number;
   offset: number;
 }
+
+/** Whose library is listed: everything (admins) or what one user may view. */
+export type RecordingViewer = { all: true } | { all: false; userId: string };
 
 /** Thrown when the room already has a pending or recording recording. */
 export class ActiveRecordingExistsError extends Error {
@@ -88,10 +115,26 @@ export class RecordingsRepository {
     return row;
   }
 
-  async list(filter: ListRecordingsFilter): Promise<{ items: RecordingRow[]; total: number }> {
+  /**
+   * Recordings newest first. With a user viewer, only those the access policy
+   * (server/src/access/recordingPolicy.ts) gives them a level on: every grant
+   * there is at least `view`, so this is the SQL form of "level is not null".
+   * The authorization matrix test holds the two together.
+   */
+  async list(
+    filter: ListRecordingsFilter,
+    viewer: RecordingViewer = { all: true },
+  ): Promise<{ items: RecordingRow[]; total: number }> {
     const conditions: SQL[] = [isNull(recordings.deletedAt)];
     if (filter.roomId) conditions.push(eq(recordings.roomId, filter.roomId));
     if (filter.status) conditions.push(eq(recordings.status, filter.status));
+    if (filter.from) conditions.push(gte(recordings.createdAt, filter.from));
+    if (filter.to) conditions.push(lte(recordings.createdAt, filter.to));
+    for (const word of (filter.q ?? '').split(/\s+/).filter(Boolean).slice(0, 8)) {
+      const pattern = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      conditions.push(or(ilike(recordings.title, pattern), ilike(recordings.description, pattern))!);
+    }
+    if (!viewer.all) conditions.push(this.#visibleTo(viewer.userId));
     const where = and(...conditions);
     const [items, [totalRow]] = await Promise.all([
       this.#db
@@ -104,6 +147,40 @@ export class RecordingsRepository {
       this.#db.select({ total: count() }).from(recordings).where(where),
     ]);
     return { items, total: totalRow?.total ?? 0 };
+  }
+
+  #visibleTo(userId: string): SQL {
+    const db = this.#db;
+    const ownsRoom = exists(
+      db
+        .select({ one: sql`1` })
+        .from(rooms)
+        .where(and(eq(rooms.id, recordings.roomId), eq(rooms.ownerId, userId))),
+    );
+    const memberWithSharedRole = exists(
+      db
+        .select({ one: sql`1` })
+        .from(roomMembers)
+        .where(
+          and(
+            eq(roomMembers.roomId, recordings.roomId),
+            eq(roomMembers.userId, userId),
+            eq(roomMembers.role, recordingSharing.sharedWithRole),
+          ),
+        ),
+    );
+    const shared = exists(
+      db
+        .select({ one: sql`1` })
+        .from(recordingSharing)
+        .where(
+          and(
+            eq(recordingSharing.recordingId, recordings.id),
+            or(eq(recordingSharing.sharedWithUserId, userId), memberWithSharedRole),
+          ),
+        ),
+    );
+    return or(eq(recordings.startedBy, userId), ownsRoom, shared)!;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, inArray, isNull, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { users, type UserRole, type UserRow } from '../schema';
 
@@ -38,22 +38,80 @@ export class UsersRepository {
     }
   }
 
+  /** An account that exists and is not deleted. */
   async findById(id: string): Promise<UserRow | undefined> {
-    const [row] = await this.#db.select().from(users).where(eq(users.id, id)).limit(1);
-    return row;
-  }
-
-  async findByEmail(email: string): Promise<UserRow | undefined> {
     const [row] = await this.#db
       .select()
       .from(users)
-      .where(eq(users.email, email.toLowerCase()))
+      .where(and(eq(users.id, id), isNull(users.deletedAt)))
       .limit(1);
     return row;
   }
 
+  /** An account that exists and is not deleted. */
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    const [row] = await this.#db
+      .select()
+      .from(users)
+      .where(and(eq(users.email, email.toLowerCase()), isNull(users.deletedAt)))
+      .limit(1);
+    return row;
+  }
+
+  /** Accounts (not deleted) whose email or name contains `q`, by email. */
+  async search({
+    q,
+    limit,
+    offset,
+  }: {
+    q?: string | undefined;
+    limit: number;
+    offset: number;
+  }): Promise<{ items: UserRow[]; total: number }> {
+    const conditions: SQL[] = [isNull(users.deletedAt)];
+    if (q) {
+      const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      conditions.push(or(ilike(users.email, pattern), ilike(users.fullName, pattern))!);
+    }
+    const where = and(...conditions);
+    const [items, [totalRow]] = await Promise.all([
+      this.#db.select().from(users).where(where).orderBy(asc(users.email)).limit(limit).offset(offset),
+      this.#db.select({ total: count() }).from(users).where(where),
+    ]);
+    return { items, total: totalRow?.total ?? 0 };
+  }
+
+  /** Names and emails of users by id (deleted accounts included: they still own things). */
+  async refsByIds(
+    ids: readonly string[],
+  ): Promise<Map<string, { id: string; email: string; fullName: string }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.#db
+      .select({ id: users.id, email: users.email, fullName: users.fullName })
+      .from(users)
+      .where(inArray(users.id, [...new Set(ids)]));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
   async setRole(id: string, role: UserRole): Promise<UserRow | undefined> {
-    const [row] = await this.#db.update(users).set({ role }).where(eq(users.id, id)).returning();
+    const [row] = await this.#db
+      .update(users)
+      .set({ role })
+      .where(and(eq(users.id, id), isNull(users.deletedAt)))
+      .returning();
+    return row;
+  }
+
+  /**
+   * Deletes an account: it can no longer sign in and its tokens stop working.
+   * The row stays (recordings and the audit trail still name who did what).
+   */
+  async softDelete(id: string, at = new Date()): Promise<UserRow | undefined> {
+    const [row] = await this.#db
+      .update(users)
+      .set({ deletedAt: at })
+      .where(and(eq(users.id, id), isNull(users.deletedAt)))
+      .returning();
     return row;
   }
 }

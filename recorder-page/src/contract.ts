@@ -24,6 +24,7 @@
  * until the bot calls `stop()` or closes the browser: the bot decides.
  */
 import { z } from 'zod';
+import { ROOM_ID_MESSAGE, ROOM_ID_PATTERN } from '#protocol/ids';
 
 /** Name of the page global through which the bot reads state and stops. */
 export const RECORDER_GLOBAL = '__recorder';
@@ -45,7 +46,7 @@ export const recorderParamsSchema = z.object({
   server: z.url({ protocol: /^https?$/ }),
   /** Recorder JWT scoped to this recording (read from the fragment). */
   token: z.string().min(1).max(4096),
-  roomId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'roomId: 1-64 of A-Z a-z 0-9 _ -'),
+  roomId: z.string().regex(ROOM_ID_PATTERN, ROOM_ID_MESSAGE),
   recordingId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'recordingId: 1-128 of A-Z a-z 0-9 _ -'),
   width: intParam(160, 3840, 1280),
   height: intParam(120, 2160, 720),

@@ -57,6 +57,7 @@ const serverEventNames = {
   'recording-stopped': true,
   'recording-error': true,
   'recording-ready': true,
+  'recording-updated': true,
 } as const satisfies Record<ServerEventName, true>;
 
 function isServerEventName(name: string): name is ServerEventName {

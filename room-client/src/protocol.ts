@@ -7,10 +7,9 @@
  * `AckResponse`: `{ ok: true, data }` or `{ ok: false, error: { code, message } }`.
  */
 import { z } from 'zod';
+import { ROOM_ID_MESSAGE, ROOM_ID_PATTERN } from '#protocol/ids';
 
-export const roomIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'room id: 1-64 characters of A-Z a-z 0-9 _ -');
+export const roomIdSchema = z.string().regex(ROOM_ID_PATTERN, ROOM_ID_MESSAGE);
 
 const idSchema = z.string().min(1).max(128);
 const looseObject = z.record(z.string(), z.unknown());
@@ -158,6 +157,12 @@ export interface ServerEvents {
   };
   'recording-error': { recordingId: string; error: string; timestamp: string };
   'recording-ready': { recordingId: string; status: string };
+  /**
+   * A recording this user may view changed (status, title, shares) or was
+   * deleted; sent to every socket of its viewers, in a room or not. Read the
+   * recording again over REST for what changed.
+   */
+  'recording-updated': { recordingId: string; status: string; deleted: boolean };
 }
 
 export type ServerEventName = keyof ServerEvents;

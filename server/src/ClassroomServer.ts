@@ -13,9 +13,19 @@ import { openDatabase, type DatabaseHandle } from '#db/client';
 import { UsersRepository } from '#db/repositories/UsersRepository';
 import { RecordingsRepository } from '#db/repositories/RecordingsRepository';
 import { AuditRepository } from '#db/repositories/AuditRepository';
+import { RoomsRepository } from '#db/repositories/RoomsRepository';
+import { SharesRepository } from '#db/repositories/SharesRepository';
+import { RevokedTokensRepository } from '#db/repositories/RevokedTokensRepository';
+import { Authenticator } from './auth/Authenticator';
+import { RecordingAccess } from './access/RecordingAccess';
+import { RoomAccessService } from './access/RoomAccessService';
+import { RecordingAnnouncer } from './recording/RecordingAnnouncer';
+import { roomRoutes } from './http/routes/roomRoutes';
+import { auditRoutes } from './http/routes/auditRoutes';
+import { userRoutes } from './http/routes/userRoutes';
 import { TokenService } from './auth/tokens';
 import { resolveJwtSecret } from './auth/jwtSecret';
-import { seedDemoUsers } from './auth/demoUsers';
+import { seedDemoRoom, seedDemoUsers } from './auth/demoUsers';
 import { createHttpApp } from './http/app';
 import { webRoutes } from './http/routes/webRoutes';
 import { MediasoupWorkerPool } from './media/MediasoupWorkerPool';
@@ -110,9 +120,11 @@ export class ClassroomServer {
       });
       log.info({ database: this.#database.kind }, 'database ready');
       const users = new UsersRepository(this.#database.db);
+      const roomRecords = new RoomsRepository(this.#database.db);
       if (config.database.seedDemoUsers) {
         const created = await seedDemoUsers(users);
         if (created > 0) log.info({ created }, 'demo users seeded (see README)');
+        if (await seedDemoRoom(users, roomRecords)) log.info('demo room "demo" seeded (see README)');
       }
       this.#workers = await MediasoupWorkerPool.create({
         numWorkers: config.mediasoup.numWorkers,
@@ -130,17 +142,30 @@ export class ClassroomServer {
         },
         logger: this.#rootLogger,
       });
+      const tokens = new TokenService({
+        secret: secret.secret,
+        userTtlSeconds: config.auth.jwtExpiresInSeconds,
+      });
+      const recordings = new RecordingsRepository(this.#database.db);
+      const shares = new SharesRepository(this.#database.db);
       const ctx: AppContext = {
         config,
         logger: this.#rootLogger,
         database: this.#database,
         users,
-        recordings: new RecordingsRepository(this.#database.db),
+        recordings,
         audit: new AuditRepository(this.#database.db),
-        tokens: new TokenService({
-          secret: secret.secret,
-          userTtlSeconds: config.auth.jwtExpiresInSeconds,
+        tokens,
+        authenticator: new Authenticator({
+          tokens,
+          users,
+          revokedTokens: new RevokedTokensRepository(this.#database.db),
+          cacheSeconds: config.auth.cacheSeconds,
         }),
+        rooms: roomRecords,
+        shares,
+        recordingAccess: new RecordingAccess({ recordings, rooms: roomRecords, shares }),
+        roomAccess: new RoomAccessService(roomRecords),
       };
       this.#context = ctx;
       const database = this.#database;
@@ -152,15 +177,31 @@ export class ClassroomServer {
           chromiumPath: config.tools.chromiumPath,
           logger: this.#rootLogger,
         });
+      const announcer = new RecordingAnnouncer({
+        recordings,
+        access: ctx.recordingAccess,
+        signalling: () => this.#signalling,
+        logger: this.#rootLogger,
+      });
       const recording = new RecordingService({
         ctx,
         rooms: roomDirectoryFrom(rooms),
         launcher: this.#launcher,
         publicUrl: () => config.http.publicUrl ?? this.url,
+        onChange: (recordingId) => announcer.announce(recordingId),
       });
       this.#recording = recording;
       const app = createHttpApp(ctx, {
         apiRouters: [
+          [
+            '/users',
+            userRoutes(ctx, { onAccountChanged: (userId) => this.#signalling?.disconnectUser(userId) }),
+          ],
+          [
+            '/rooms',
+            roomRoutes(ctx, { onMemberRemoved: (roomId, userId) => void this.#evict(roomId, userId) }),
+          ],
+          ['/audit', auditRoutes(ctx)],
           ['/recordings', recordingRoutes(ctx, recording)],
           ['/admin', adminRoutes(ctx, recording)],
           [
@@ -180,7 +221,12 @@ export class ClassroomServer {
       this.#signalling = new SignallingServer({
         httpServer: this.#http,
         rooms,
-        tokens: ctx.tokens,
+        authenticator: ctx.authenticator,
+        roomAccess: ctx.roomAccess,
+        onRoomCreated: (roomId, userId) =>
+          void ctx.audit
+            .record({ actorUserId: userId, action: 'room.create', details: { roomId, via: 'join' } })
+            .catch((error: unknown) => log.warn({ err: error, roomId }, 'could not audit a room creation')),
         logger: this.#rootLogger,
         recorderTokenValidator: (principal) => recording.isRecorderTokenValid(principal),
         activeRecordingFor: (roomId) => recording.activeRecordingFor(roomId),
@@ -206,6 +252,30 @@ export class ClassroomServer {
     } catch (error) {
       await this.close();
       throw error;
+    }
+  }
+
+  /**
+   * Takes a user out of a live room they may no longer join (removed from
+   * its members): their peers get `room-closed` and are closed.
+   */
+  async #evict(roomId: string, userId: string): Promise<void> {
+    const room = this.#rooms?.getRoom(roomId);
+    const ctx = this.#context;
+    if (!room || !ctx) return;
+    try {
+      const account = await ctx.authenticator.currentAccount(userId);
+      const still = account
+        ? await ctx.roomAccess.describe({ userId, role: account.role }, roomId)
+        : undefined;
+      if (still?.permissions.join) return;
+      for (const peer of [...room.peers.values()]) {
+        if (peer.userId !== userId) continue;
+        peer.notify('room-closed', { reason: 'removed-from-room' });
+        peer.close();
+      }
+    } catch (error) {
+      this.#logger.warn({ err: error, roomId, userId }, 'could not take a removed member out of the room');
     }
   }
 

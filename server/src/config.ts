@@ -40,6 +40,18 @@ const envSchema = z.object({
     .positive()
     .default(12 * 3600),
 
+  /** How long an account's role/existence and a token's revocation are cached (seconds, ≤ 30). */
+  AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(30).default(10),
+  /** `open`: anyone may create a student account; `closed`: only admins and the users CLI. */
+  REGISTRATION: z.enum(['open', 'closed']).default('open'),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  /** Login and registration requests per client IP per window. */
+  AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().positive().default(100),
+  /** Failed logins per email per window. */
+  AUTH_RATE_LIMIT_PER_EMAIL: z.coerce.number().int().positive().default(10),
+  /** Lifetime of a playback URL (each request through it is still authorized). */
+  MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(4 * 3600),
+
   MEDIASOUP_WORKER_BIN: optionalString,
   MEDIASOUP_NUM_WORKERS: z.coerce.number().int().positive().optional(),
   MEDIASOUP_LISTEN_IP: z.string().default('127.0.0.1'),
@@ -100,7 +112,14 @@ export interface Config {
   http: { port: number; host: string; publicUrl: string | undefined; trustProxy: boolean };
   dataDir: string;
   database: { url: string | undefined; pgliteDir: string; seedDemoUsers: boolean };
-  auth: { jwtSecret: string | undefined; jwtExpiresInSeconds: number };
+  auth: {
+    jwtSecret: string | undefined;
+    jwtExpiresInSeconds: number;
+    cacheSeconds: number;
+    registration: 'open' | 'closed';
+    rateLimit: { windowSeconds: number; perIp: number; perEmail: number };
+    mediaUrlTtlSeconds: number;
+  };
   mediasoup: {
     workerBin: string | undefined;
     numWorkers: number;
@@ -163,7 +182,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       // Demo accounts have well-known passwords: only ever in embedded mode.
       seedDemoUsers: e.DATABASE_URL ? false : (e.SEED_DEMO_USERS ?? true),
     },
-    auth: { jwtSecret: e.JWT_SECRET, jwtExpiresInSeconds: e.JWT_EXPIRES_IN_SECONDS },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      jwtExpiresInSeconds: e.JWT_EXPIRES_IN_SECONDS,
+      cacheSeconds: e.AUTH_CACHE_SECONDS,
+      registration: e.REGISTRATION,
+      rateLimit: {
+        windowSeconds: e.AUTH_RATE_LIMIT_WINDOW_SECONDS,
+        perIp: e.AUTH_RATE_LIMIT_PER_IP,
+        perEmail: e.AUTH_RATE_LIMIT_PER_EMAIL,
+      },
+      mediaUrlTtlSeconds: e.MEDIA_URL_TTL_SECONDS,
+    },
     mediasoup: {
       workerBin: e.MEDIASOUP_WORKER_BIN,
       numWorkers: e.MEDIASOUP_NUM_WORKERS ?? Math.max(1, cpus().length),

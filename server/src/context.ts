@@ -8,7 +8,12 @@ import type { DatabaseHandle } from '#db/client';
 import type { UsersRepository } from '#db/repositories/UsersRepository';
 import type { RecordingsRepository } from '#db/repositories/RecordingsRepository';
 import type { AuditRepository } from '#db/repositories/AuditRepository';
+import type { RoomsRepository } from '#db/repositories/RoomsRepository';
+import type { SharesRepository } from '#db/repositories/SharesRepository';
 import type { TokenService } from './auth/tokens';
+import type { Authenticator } from './auth/Authenticator';
+import type { RecordingAccess } from './access/RecordingAccess';
+import type { RoomAccessService } from './access/RoomAccessService';
 
 export interface AppContext {
   config: Config;
@@ -18,4 +23,11 @@ export interface AppContext {
   recordings: RecordingsRepository;
   audit: AuditRepository;
   tokens: TokenService;
+  authenticator: Authenticator;
+  rooms: RoomsRepository;
+  shares: SharesRepository;
+  /** The recording policy, applied (server/src/access/recordingPolicy.ts). */
+  recordingAccess: RecordingAccess;
+  /** The room policy, applied (server/src/access/roomPolicy.ts). */
+  roomAccess: RoomAccessService;
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'conflict'
   | 'invalid_state'
   | 'payload_too_large'
+  | 'too_many_requests'
   | 'unavailable'
   | 'internal';
 
@@ -22,6 +23,7 @@ const statusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   invalid_state: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -76,6 +78,14 @@ export class InvalidStateError extends AppError {
 export class PayloadTooLargeError extends AppError {
   constructor(message = 'payload too large') {
     super('payload_too_large', message);
+  }
+}
+export class TooManyRequestsError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super('too_many_requests', message);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 export class UnavailableError extends AppError {

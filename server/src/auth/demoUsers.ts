@@ -3,6 +3,7 @@
  * gives something to log in with. Never seeded on PostgreSQL.
  */
 import type { UsersRepository } from '#db/repositories/UsersRepository';
+import type { RoomsRepository } from '#db/repositories/RoomsRepository';
 import type { UserRole } from '#db/schema';
 import { hashPassword } from './passwords';
 
@@ -47,4 +48,32 @@ export async function seedDemoUsers(users: UsersRepository): Promise<number> {
     created += 1;
   }
   return created;
+}
+
+/** The demo class: room `demo`, owned by the demo instructor, the demo students its members. */
+export const DEMO_ROOM_ID = 'demo';
+
+/** Creates the demo room if it does not exist (and only then adds its members); true if created. */
+export async function seedDemoRoom(users: UsersRepository, rooms: RoomsRepository): Promise<boolean> {
+  const instructor = await users.findByEmail('instructor@example.com');
+  if (!instructor) return false;
+  const { created } = await rooms.ensure({
+    id: DEMO_ROOM_ID,
+    title: 'Demo class',
+    ownerId: instructor.id,
+    access: 'members',
+  });
+  if (!created) return false;
+  for (const demo of demoUsers.filter((u) => u.role === 'student')) {
+    const student = await users.findByEmail(demo.email);
+    if (student) {
+      await rooms.upsertMember({
+        roomId: DEMO_ROOM_ID,
+        userId: student.id,
+        role: 'student',
+        addedBy: instructor.id,
+      });
+    }
+  }
+  return true;
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
-import { UnauthorizedError } from '../errors';
+import { ForbiddenError, UnauthorizedError } from '../errors';
 
 const ALGORITHM = 'HS256' as const;
 const ISSUER = 'classroom-recorder';
@@ -21,6 +21,15 @@ const userClaimsSchema = z.object({
   role: z.enum(roles),
   name: z.string(),
   email: z.string(),
+  // Every user token has an id, so that signing out can revoke exactly it.
+  jti: z.string().min(1),
+  exp: z.number(),
+});
+
+const mediaClaimsSchema = z.object({
+  typ: z.literal('media'),
+  sub: z.uuid(),
+  recordingId: z.uuid(),
 });
 
 const recorderClaimsSchema = z.object({
@@ -34,10 +43,27 @@ const recorderClaimsSchema = z.object({
 export type UserClaims = z.infer<typeof userClaimsSchema>;
 export type RecorderClaims = z.infer<typeof recorderClaimsSchema>;
 
-/** The authenticated principal of a request or socket. */
+/**
+ * The authenticated principal of a request or socket. A user's role, name
+ * and email are as the token says until the Authenticator re-reads them.
+ */
 export type Principal =
-  | { kind: 'user'; userId: string; role: Role; name: string; email: string }
+  | {
+      kind: 'user';
+      userId: string;
+      role: Role;
+      name: string;
+      email: string;
+      tokenId: string;
+      expiresAt: Date;
+    }
   | { kind: 'recorder'; recordingId: string; roomId: string; tokenId: string };
+
+/** A media token: lets one user's player fetch one recording's media without headers. */
+export interface MediaGrant {
+  userId: string;
+  recordingId: string;
+}
 
 export interface TokenServiceOptions {
   secret: string;
@@ -55,7 +81,7 @@ export class TokenService {
   }
 
   issueUserToken(user: { id: string; role: Role; fullName: string; email: string }): string {
-    const claims: Omit<UserClaims, 'sub'> = {
+    const claims: Omit<UserClaims, 'sub' | 'jti' | 'exp'> = {
       typ: 'user',
       role: user.role,
       name: user.fullName,
@@ -65,8 +91,41 @@ export class TokenService {
       algorithm: ALGORITHM,
       subject: user.id,
       issuer: ISSUER,
+      jwtid: randomUUID(),
       expiresIn: this.#userTtlSeconds,
     });
+  }
+
+  /**
+   * A short-lived token for one user's playback of one recording, put in a
+   * media URL's query string (a `<video>` sends no Authorization header).
+   * It never authenticates anything else: `verify` refuses it.
+   */
+  issueMediaToken(grant: MediaGrant, ttlSeconds: number): { token: string; expiresAt: Date } {
+    const claims = { typ: 'media', recordingId: grant.recordingId };
+    const token = jwt.sign(claims, this.#secret, {
+      algorithm: ALGORITHM,
+      subject: grant.userId,
+      issuer: ISSUER,
+      expiresIn: ttlSeconds,
+    });
+    return { token, expiresAt: new Date(Date.now() + ttlSeconds * 1000) };
+  }
+
+  /** Verifies a media token for `recordingId`; throws 403 for anything else. */
+  verifyMedia(token: string, recordingId: string): MediaGrant {
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, this.#secret, { algorithms: [ALGORITHM], issuer: ISSUER });
+    } catch (error) {
+      if (error instanceof jwt.TokenExpiredError) throw new ForbiddenError('media link expired');
+      throw new ForbiddenError('invalid media link');
+    }
+    const media = mediaClaimsSchema.safeParse(payload);
+    if (!media.success || media.data.recordingId !== recordingId) {
+      throw new ForbiddenError('invalid media link');
+    }
+    return { userId: media.data.sub, recordingId };
   }
 
   /** A token that lets one bot join one room hidden and upload one recording. */
@@ -98,7 +157,15 @@ export class TokenService {
     const user = userClaimsSchema.safeParse(payload);
     if (user.success) {
       const c = user.data;
-      return { kind: 'user', userId: c.sub, role: c.role, name: c.name, email: c.email };
+      return {
+        kind: 'user',
+        userId: c.sub,
+        role: c.role,
+        name: c.name,
+        email: c.email,
+        tokenId: c.jti,
+        expiresAt: new Date(c.exp * 1000),
+      };
     }
     const recorder = recorderClaimsSchema.safeParse(payload);
     if (recorder.success) {

@@ -10,7 +10,6 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context';
 import { errorHandler, notFoundHandler } from './middlewares/errorHandler';
 import { authRoutes } from './routes/authRoutes';
-import { userRoutes } from './routes/userRoutes';
 
 export const JSON_BODY_LIMIT = '100kb';
 
@@ -76,7 +75,6 @@ export function createHttpApp(ctx: AppContext, options: HttpAppOptions): Express
   const api = express.Router();
   api.use(express.json({ limit: JSON_BODY_LIMIT }));
   api.use('/auth', authRoutes(ctx));
-  api.use('/users', userRoutes(ctx));
   for (const [path, router] of options.apiRouters ?? []) api.use(path, router);
   api.use(notFoundHandler);
   app.use('/api/v1', api);

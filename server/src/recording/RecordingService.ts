@@ -45,13 +45,24 @@ export interface RecordingServiceOptions {
   launcher: RecorderBotLauncher;
   /** Base URL at which the bot's browser reaches this server. */
   publicUrl: () => string;
+  /** Told after a recording changed (status, title, shares, deletion), to push it to its viewers. */
+  onChange?: (recordingId: string) => void;
 }
+
+/** Where a request came from, for the audit trail. */
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+const noOrigin: RequestOrigin = { ip: null, userAgent: null };
 
 export class RecordingService {
   readonly #ctx: AppContext;
   readonly #rooms: RoomDirectory;
   readonly #launcher: RecorderBotLauncher;
   readonly #publicUrl: () => string;
+  readonly #onChange: (recordingId: string) => void;
   readonly #log: Logger;
   readonly #queue = new KeyedQueue();
   /** Active sessions by recording id. */
@@ -62,8 +73,9 @@ export class RecordingService {
   readonly #endHandling = new Map<string, Promise<void>>();
   #closed = false;
 
-  constructor({ ctx, rooms, launcher, publicUrl }: RecordingServiceOptions) {
+  constructor({ ctx, rooms, launcher, publicUrl, onChange = () => {} }: RecordingServiceOptions) {
     this.#ctx = ctx;
+    this.#onChange = onChange;
     this.#rooms = rooms;
     this.#launcher = launcher;
     this.#publicUrl = publicUrl;
@@ -100,14 +112,36 @@ export class RecordingService {
     return !!s && !s.ending && s.tokenId === principal.tokenId && s.roomId === principal.roomId;
   }
 
+  /** Tells the recording's viewers that it changed; never throws. */
+  announce(recordingId: string): void {
+    try {
+      this.#onChange(recordingId);
+    } catch (error) {
+      this.#log.error({ err: error, recordingId }, 'could not announce a recording change');
+    }
+  }
+
+  /** Changes title and/or description (the caller checked `manage`). */
+  async edit(
+    row: RecordingRow,
+    patch: { title?: string | undefined; description?: string | null | undefined },
+  ): Promise<RecordingRow> {
+    const set: { title?: string; description?: string | null } = {};
+    if (patch.title !== undefined) set.title = patch.title;
+    if (patch.description !== undefined) set.description = patch.description;
+    const updated = await this.#ctx.recordings.update(row.id, set);
+    if (!updated) throw new NotFoundError('recording not found');
+    this.announce(row.id);
+    return updated;
+  }
+
+  /** Starts recording a room: the room policy's `record` is required (404 for no such room). */
   async start(
     input: StartRecordingInput,
     actor: UserPrincipal,
-    ip?: string,
+    origin: RequestOrigin = noOrigin,
   ): Promise<RecordingRow> {
-    if (actor.role !== 'instructor' && actor.role !== 'admin') {
-      throw new ForbiddenError('only instructors and admins can record');
-    }
+    await this.#ctx.roomAccess.requireRecord({ userId: actor.userId, role: actor.role }, input.roomId);
     return this.#queue.run(`room:${input.roomId}`, async () => {
       if (this.#closed) throw new UnavailableError('server is shutting down');
       if (this.activeRecordingFor(input.roomId)) {
@@ -146,10 +180,11 @@ export class RecordingService {
         actorUserId: actor.userId,
         action: 'recording.start',
         recordingId: row.id,
-        ip: ip ?? null,
+        ...origin,
         details: { roomId: row.roomId },
       });
       this.#launchSession(row);
+      this.announce(row.id);
       return row;
     });
   }
@@ -213,6 +248,7 @@ export class RecordingService {
         return undefined;
       });
     if (!row) return;
+    this.announce(row.id);
     this.#rooms.broadcast(session.roomId, 'recording-started', {
       recordingId: session.recordingId,
       title: session.title,
@@ -249,6 +285,7 @@ export class RecordingService {
         },
       );
       if (!stopped) return;
+      this.announce(id);
       this.#rooms.broadcast(session.roomId, 'recording-stopped', {
         recordingId: id,
         duration: end.durationMs / 1000,
@@ -276,6 +313,7 @@ export class RecordingService {
       { error: reason, stoppedAt: at },
     );
     if (!row) return;
+    this.announce(id);
     this.#log.warn({ recordingId: id, reason }, 'recording failed');
     this.#rooms.broadcast(roomId, 'recording-error', {
       recordingId: id,
@@ -300,6 +338,7 @@ export class RecordingService {
         ? row
         : await this.#ctx.recordings.transition(row.id, ['stopped'], 'processing');
     if (!processing) return;
+    this.announce(row.id);
     try {
       const participants = await this.#ctx.recordings.listParticipants(row.id);
       const result = await finalizeRecording({
@@ -341,6 +380,7 @@ export class RecordingService {
         audioChannels: probe.audio?.channels ?? null,
       });
       if (ready) {
+        this.announce(row.id);
         this.#log.info(
           { recordingId: row.id, durationMs, size: result.fileSize },
           'recording ready',
@@ -356,6 +396,7 @@ export class RecordingService {
         error: `finalization failed: ${(error as Error).message}`.slice(0, 2000),
       });
       if (row2) {
+        this.announce(row.id);
         this.#rooms.broadcast(row.roomId, 'recording-error', {
           recordingId: row.id,
           error: 'finalization failed',
@@ -365,22 +406,22 @@ export class RecordingService {
     }
   }
 
-  /** The recording, if `actor` started it or is an admin (404 / 403 otherwise). */
-  async #ownedRecording(
-    recordingId: string,
-    actor: UserPrincipal,
-    action: string,
-  ): Promise<RecordingRow> {
-    const row = await this.#ctx.recordings.findById(recordingId);
-    if (!row) throw new NotFoundError('recording not found');
-    if (row.startedBy !== actor.userId && actor.role !== 'admin') {
-      throw new ForbiddenError(`only the instructor who started it or an admin can ${action} it`);
-    }
+  /** The recording, if `actor` may manage it (the recording policy: 404 / 403 otherwise). */
+  async #managedRecording(recordingId: string, actor: UserPrincipal): Promise<RecordingRow> {
+    const { row } = await this.#ctx.recordingAccess.require(
+      { userId: actor.userId, role: actor.role },
+      recordingId,
+      'manage',
+    );
     return row;
   }
 
-  async stop(recordingId: string, actor: UserPrincipal, ip?: string): Promise<RecordingRow> {
-    const row = await this.#ownedRecording(recordingId, actor, 'stop');
+  async stop(
+    recordingId: string,
+    actor: UserPrincipal,
+    origin: RequestOrigin = noOrigin,
+  ): Promise<RecordingRow> {
+    const row = await this.#managedRecording(recordingId, actor);
     return this.#queue.run(`room:${row.roomId}`, async () => {
       const session = this.#sessions.get(recordingId);
       if (session) {
@@ -388,7 +429,7 @@ export class RecordingService {
           actorUserId: actor.userId,
           action: 'recording.stop',
           recordingId,
-          ip: ip ?? null,
+          ...origin,
         });
         await session.stop();
         // The session emitted 'ended' before stop() resolved: its handling is registered.
@@ -418,8 +459,12 @@ export class RecordingService {
   }
 
   /** Soft-deletes a recording and removes its files. */
-  async delete(recordingId: string, actor: UserPrincipal, ip?: string): Promise<Date> {
-    const row = await this.#ownedRecording(recordingId, actor, 'delete');
+  async delete(
+    recordingId: string,
+    actor: UserPrincipal,
+    origin: RequestOrigin = noOrigin,
+  ): Promise<Date> {
+    const row = await this.#managedRecording(recordingId, actor);
     return this.#queue.run(`room:${row.roomId}`, async () => {
       if (this.#sessions.has(recordingId) || this.#finalizing.has(recordingId)) {
         throw new InvalidStateError('stop the recording and let it finish processing first');
@@ -432,8 +477,9 @@ export class RecordingService {
         actorUserId: actor.userId,
         action: 'recording.delete',
         recordingId,
-        ip: ip ?? null,
+        ...origin,
       });
+      this.announce(recordingId);
       return deletedAt;
     });
   }

@@ -5,11 +5,17 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import type { TokenService } from '../auth/tokens';
+import type { Authenticator } from '../auth/Authenticator';
+import type { RoomAccessService } from '../access/RoomAccessService';
 import type { Logger } from '../logger';
 import type { RoomManager } from '../media/RoomManager';
 import { KeyedQueue } from '../utils/KeyedQueue';
-import { requestSchemas, type ActiveRecordingInfo } from '#room-client/protocol';
+import {
+  requestSchemas,
+  type ActiveRecordingInfo,
+  type ServerEventName,
+  type ServerEvents,
+} from '#room-client/protocol';
 import { errorAck } from './ackErrors';
 import { authenticateHandshake, type RecorderTokenValidator } from './authenticateHandshake';
 import { createHandle } from './handle';
@@ -27,7 +33,11 @@ export const SIGNALLING_MAX_MESSAGE_BYTES = 1_000_000;
 export interface SignallingServerOptions {
   httpServer: HttpServer;
   rooms: RoomManager;
-  tokens: TokenService;
+  authenticator: Authenticator;
+  /** Who may join which room (the room policy). */
+  roomAccess: RoomAccessService;
+  /** Told when an instructor's join created a room, for the audit trail. */
+  onRoomCreated?: (roomId: string, userId: string) => void;
   logger: Logger;
   /** Whether a recorder token still belongs to an active recording; default: any valid recorder token. */
   recorderTokenValidator?: RecorderTokenValidator;
@@ -38,6 +48,10 @@ export interface SignallingServerOptions {
 
 const knownRequests = new Set<string>(Object.keys(requestSchemas));
 
+/** Socket.IO rooms (channels, not classrooms) that reach one user's sockets, or every admin's. */
+const userChannel = (userId: string) => `user:${userId}`;
+const ADMINS_CHANNEL = 'admins';
+
 /** Socket.IO server for the signalling protocol of `#room-client/protocol`. */
 export class SignallingServer {
   readonly #io: ClassroomIo;
@@ -45,12 +59,16 @@ export class SignallingServer {
   readonly #logger: Logger;
   readonly #lifecycle = new KeyedQueue();
   readonly #activeRecordingFor: (roomId: string) => ActiveRecordingInfo | null;
+  readonly #roomAccess: RoomAccessService;
+  readonly #onRoomCreated: (roomId: string, userId: string) => void;
   #closed = false;
 
   constructor({
     httpServer,
     rooms,
-    tokens,
+    authenticator,
+    roomAccess,
+    onRoomCreated = () => {},
     logger,
     recorderTokenValidator = () => true,
     activeRecordingFor = () => null,
@@ -59,6 +77,8 @@ export class SignallingServer {
     this.#rooms = rooms;
     this.#logger = logger.child({ module: 'signalling' });
     this.#activeRecordingFor = activeRecordingFor;
+    this.#roomAccess = roomAccess;
+    this.#onRoomCreated = onRoomCreated;
     this.#io = new Server(httpServer, {
       path: SIGNALLING_PATH,
       serveClient: false,
@@ -66,7 +86,7 @@ export class SignallingServer {
     });
     this.#io.use(
       authenticateHandshake({
-        tokens,
+        authenticator,
         recorderTokenValidator,
         isClosed: () => this.#closed,
         logger: this.#logger,
@@ -82,6 +102,25 @@ export class SignallingServer {
   /** Number of connected sockets. */
   get connectionCount(): number {
     return this.#io.of('/').sockets.size;
+  }
+
+  /** Sends an event to every socket of these users (and, with `admins`, of every admin). */
+  emitToUsers<E extends ServerEventName>(
+    userIds: readonly string[],
+    event: E,
+    payload: ServerEvents[E],
+    { admins = false }: { admins?: boolean } = {},
+  ): void {
+    const targets = userIds.map(userChannel);
+    if (admins) targets.push(ADMINS_CHANNEL);
+    if (targets.length === 0) return;
+    // Socket.IO's typed emit cannot follow a generic event name; ServerEvents keeps it sound.
+    (this.#io.to(targets).emit as (e: string, p: unknown) => boolean)(event, payload);
+  }
+
+  /** Disconnects every socket of a user (signed out, demoted, deleted): each leaves its room. */
+  disconnectUser(userId: string): void {
+    this.#io.in(userChannel(userId)).disconnectSockets(true);
   }
 
   /**
@@ -107,10 +146,16 @@ export class SignallingServer {
       principal,
       logger: this.#logger.child({ socketId: socket.id, ...ids }),
     });
+    if (principal.kind === 'user') {
+      void socket.join(userChannel(principal.userId));
+      if (principal.role === 'admin') void socket.join(ADMINS_CHANNEL);
+    }
     const context: HandlerContext = {
       socket,
       session,
       rooms: this.#rooms,
+      roomAccess: this.#roomAccess,
+      onRoomCreated: this.#onRoomCreated,
       handle: createHandle(socket, () => session.logger),
       lifecycle: this.#lifecycle,
       activeRecordingFor: this.#activeRecordingFor,

@@ -3,7 +3,7 @@
  * A refused connection reaches the client as `connect_error` whose message
  * says why (and `data.code`), before any request can be made.
  */
-import type { TokenService } from '../auth/tokens';
+import type { Authenticator } from '../auth/Authenticator';
 import { AppError, UnauthorizedError, UnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import type { ClassroomSocket, RecorderPrincipal } from './types';
@@ -11,7 +11,7 @@ import type { ClassroomSocket, RecorderPrincipal } from './types';
 export type RecorderTokenValidator = (principal: RecorderPrincipal) => boolean | Promise<boolean>;
 
 export interface HandshakeOptions {
-  tokens: TokenService;
+  authenticator: Authenticator;
   recorderTokenValidator: RecorderTokenValidator;
   isClosed: () => boolean;
   logger: Logger;
@@ -30,7 +30,7 @@ export class HandshakeError extends Error {
 
 /** Socket.IO middleware that sets `socket.data.principal` or refuses the connection. */
 export function authenticateHandshake({
-  tokens,
+  authenticator,
   recorderTokenValidator,
   isClosed,
   logger,
@@ -43,7 +43,7 @@ export function authenticateHandshake({
       if (typeof token !== 'string' || token.length === 0) {
         throw new UnauthorizedError('authentication required: pass the token in auth.token');
       }
-      const principal = tokens.verify(token);
+      const principal = await authenticator.authenticate(token);
       if (principal.kind === 'recorder' && !(await recorderTokenValidator(principal))) {
         throw new UnauthorizedError('recorder token is not valid for an active recording');
       }

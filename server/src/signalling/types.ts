@@ -5,6 +5,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { Principal } from '../auth/tokens';
 import type { RoomManager } from '../media/RoomManager';
+import type { RoomAccessService } from '../access/RoomAccessService';
 import type { KeyedQueue } from '../utils/KeyedQueue';
 import type {
   ActiveRecordingInfo,
@@ -44,6 +45,9 @@ export interface HandlerContext {
   socket: ClassroomSocket;
   session: SignallingSession;
   rooms: RoomManager;
+  /** Who may join which room (the room policy). */
+  roomAccess: RoomAccessService;
+  onRoomCreated: (roomId: string, userId: string) => void;
   handle: Handle;
   /** Serializes join, leave and disconnect of one socket. */
   lifecycle: KeyedQueue;

@@ -1,11 +1,14 @@
 /**
- * Bearer-token authentication. `authenticate` accepts user tokens only;
- * routes for the recorder bot use `authenticateRecorder`. Handlers read the
- * principal from `res.locals`.
+ * Bearer-token authentication. `authenticate` accepts user tokens only,
+ * checked against the database by the Authenticator (revoked tokens and
+ * deleted accounts refused, the role as it is now); routes for the recorder
+ * bot use `authenticateRecorder`. Handlers read the principal from
+ * `res.locals`.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../../errors';
 import type { Principal, Role, TokenService } from '../../auth/tokens';
+import type { Authenticator } from '../../auth/Authenticator';
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 export type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
@@ -16,9 +19,9 @@ function bearer(header: string | undefined): string {
   return match[1];
 }
 
-export function authenticate(tokens: TokenService): RequestHandler {
-  return (req, res, next) => {
-    const principal = tokens.verify(bearer(req.headers.authorization));
+export function authenticate(authenticator: Authenticator): RequestHandler {
+  return async (req, res, next) => {
+    const principal = await authenticator.authenticate(bearer(req.headers.authorization));
     if (principal.kind !== 'user') throw new ForbiddenError('a user token is required');
     res.locals.principal = principal;
     next();
@@ -51,4 +54,9 @@ export function recorderOf(res: Response): RecorderPrincipal {
   const p = res.locals.principal as Principal | undefined;
   if (p?.kind !== 'recorder') throw new UnauthorizedError();
   return p;
+}
+
+/** Where a request came from, for the audit trail. */
+export function requestOrigin(req: Request): { ip: string | null; userAgent: string | null } {
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
 }

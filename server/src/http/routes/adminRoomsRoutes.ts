@@ -1,7 +1,7 @@
 /** Admin API on live rooms: synthetic participants (ffmpeg-fed peers used as load or stand-ins). */
 import { Router } from 'express';
 import { z } from 'zod';
-import { roomIdSchema } from '#room-client/protocol';
+import { roomIdSchema } from '#protocol/rest/common';
 import type { AppContext } from '../../context';
 import type { SyntheticParticipants } from '../../media/SyntheticParticipants';
 import { authenticate, requireRole, userOf } from '../middlewares/authenticate';
@@ -14,11 +14,13 @@ const createBody = z.object({ displayName: z.string().trim().min(1).max(100) }).
 /** Mounted under /api/v1/admin: admins only. */
 export function adminRoomsRoutes(ctx: AppContext, synthetic: SyntheticParticipants): Router {
   const router = Router();
-  router.use(authenticate(ctx.tokens), requireRole('admin'));
+  router.use(authenticate(ctx.authenticator), requireRole('admin'));
 
   router.post('/rooms/:roomId/synthetic-participants', async (req, res) => {
     const { roomId } = parseInput(roomParams, req.params, 'room id');
     const { displayName } = parseInput(createBody, req.body, 'synthetic participant');
+    // A room is a record before anyone is in it: the admin owns one created this way.
+    await ctx.rooms.ensure({ id: roomId, title: roomId, ownerId: userOf(res).userId });
     const { peerId, video, audio } = await synthetic.add(roomId, displayName);
     // A fake person in a class is worth a trace of who put it there.
     await ctx.audit.record({

@@ -11,7 +11,7 @@ const idParams = z.object({ id: z.uuid('recording id must be a UUID') });
 
 export function adminRoutes(ctx: AppContext, service: RecordingService): Router {
   const router = Router();
-  router.use(authenticate(ctx.tokens), requireRole('admin'));
+  router.use(authenticate(ctx.authenticator), requireRole('admin'));
 
   router.get('/recorders', async (_req, res) => {
     const items = await Promise.all(

@@ -1,30 +1,25 @@
-/** Registration, login and the current user. */
+/** Registration, login, logout and the current user. */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../../context';
-import { UnauthorizedError, ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../auth/passwords';
 import { DuplicateEmailError } from '#db/repositories/UsersRepository';
-import { authenticate, userOf } from '../middlewares/authenticate';
+import { loginBody, registerBody, type SessionJson } from '#protocol/rest/users';
+import { authenticate, requestOrigin, userOf } from '../middlewares/authenticate';
+import { perEmailLoginLimit, perIpAuthLimit } from '../middlewares/rateLimits';
 import { parseInput } from '../validate';
 import { publicUser } from './publicUser';
 
-export const emailSchema = z.email().max(320);
-export const passwordSchema = z.string().min(8, 'at least 8 characters').max(256);
-export const fullNameSchema = z.string().trim().min(1).max(200);
-
-const registerSchema = z.object({
-  email: emailSchema,
-  password: passwordSchema,
-  fullName: fullNameSchema,
-});
-const loginSchema = z.object({ email: z.string().max(320), password: z.string().max(256) });
-
 export function authRoutes(ctx: AppContext): Router {
   const router = Router();
+  const limits = ctx.config.auth.rateLimit;
+  const perIp = perIpAuthLimit(limits);
 
-  router.post('/register', async (req, res) => {
-    const input = parseInput(registerSchema, req.body, 'registration');
+  router.post('/register', perIp, async (req, res) => {
+    if (ctx.config.auth.registration === 'closed') {
+      throw new ForbiddenError('registration is closed: ask an administrator for an account');
+    }
+    const input = parseInput(registerBody, req.body, 'registration');
     try {
       const user = await ctx.users.create({
         email: input.email,
@@ -32,16 +27,17 @@ export function authRoutes(ctx: AppContext): Router {
         passwordHash: await hashPassword(input.password),
         role: 'student',
       });
-      await ctx.audit.record({ actorUserId: user.id, action: 'user.register', ip: req.ip });
-      res.status(201).json({ token: ctx.tokens.issueUserToken(user), user: publicUser(user) });
+      await ctx.audit.record({ actorUserId: user.id, action: 'user.register', ...requestOrigin(req) });
+      const body: SessionJson = { token: ctx.tokens.issueUserToken(user), user: publicUser(user) };
+      res.status(201).json(body);
     } catch (error) {
       if (error instanceof DuplicateEmailError) throw new ConflictError('email already registered');
       throw error;
     }
   });
 
-  router.post('/login', async (req, res) => {
-    const input = parseInput(loginSchema, req.body, 'login');
+  router.post('/login', perIp, perEmailLoginLimit(limits), async (req, res) => {
+    const input = parseInput(loginBody, req.body, 'login');
     const user = await ctx.users.findByEmail(input.email);
     // Verify against a dummy hash for unknown emails: same answer, same time.
     const ok = await verifyPassword(
@@ -52,15 +48,24 @@ export function authRoutes(ctx: AppContext): Router {
       await ctx.audit.record({
         actorUserId: user?.id ?? null,
         action: 'user.login_failed',
-        ip: req.ip,
+        ...requestOrigin(req),
+        details: { email: input.email.toLowerCase().slice(0, 320) },
       });
       throw new UnauthorizedError('invalid email or password');
     }
-    await ctx.audit.record({ actorUserId: user.id, action: 'user.login', ip: req.ip });
-    res.json({ token: ctx.tokens.issueUserToken(user), user: publicUser(user) });
+    await ctx.audit.record({ actorUserId: user.id, action: 'user.login', ...requestOrigin(req) });
+    const body: SessionJson = { token: ctx.tokens.issueUserToken(user), user: publicUser(user) };
+    res.json(body);
   });
 
-  router.get('/me', authenticate(ctx.tokens), async (_req, res) => {
+  router.post('/logout', authenticate(ctx.authenticator), async (req, res) => {
+    const user = userOf(res);
+    await ctx.authenticator.revoke(user);
+    await ctx.audit.record({ actorUserId: user.userId, action: 'user.logout', ...requestOrigin(req) });
+    res.json({ success: true });
+  });
+
+  router.get('/me', authenticate(ctx.authenticator), async (_req, res) => {
     const user = await ctx.users.findById(userOf(res).userId);
     if (!user) throw new NotFoundError('user no longer exists');
     res.json({ user: publicUser(user) });

@@ -1,85 +1,65 @@
 /**
- * The recording API: start/stop, read, list, delete, download (users), and
- * the slice upload endpoint (the recorder bot, with its recorder token).
- * Reading is allowed to the owner, admins and instructors.
+ * The recording API: start/stop, the library (list, read, edit, delete),
+ * files (download, playback, thumbnail), sharing and the recording's audit
+ * trail for users; the slice upload endpoint for the recorder bot. Every
+ * user route asks the recording policy through `ctx.recordingAccess`.
  */
 import { stat } from 'node:fs/promises';
-import express, { Router, type Response } from 'express';
+import { join } from 'node:path';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { RecordingRow } from '#db/schema';
-import { roomIdSchema } from '#room-client/protocol';
+import {
+  createShareBody,
+  listRecordingsQuery,
+  recordingParams,
+  shareParams,
+  startRecordingBody,
+  updateRecordingBody,
+  type PlaybackJson,
+  type RecordingDetailJson,
+  type RecordingPageJson,
+  type ShareJson,
+  type ShareListJson,
+  type StartedRecordingJson,
+  type StoppedRecordingJson,
+} from '#protocol/rest/recordings';
+import { recordingAuditQuery } from '#protocol/rest/audit';
+import type { ShareView } from '#db/repositories/SharesRepository';
 import type { AppContext } from '../../context';
-import { ConflictError, ForbiddenError, InvalidStateError, NotFoundError } from '../../errors';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  InvalidStateError,
+  NotFoundError,
+} from '../../errors';
 import type { RecordingService } from '../../recording/RecordingService';
-import { participantJson } from '../../recording/participantJson';
+import { canChangeShare, canGrant } from '../../access/recordingPolicy';
 import {
   authenticate,
   authenticateRecorder,
   recorderOf,
-  requireRole,
+  requestOrigin,
   userOf,
   type UserPrincipal,
 } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
+import { auditEntryJson } from './auditJson';
+import { participantsJson, recordingJson } from './recordingJson';
 
 const SLICE_MAX_BYTES = '32mb';
 
-const idParams = z.object({ id: z.uuid('recording id must be a UUID') });
-const sliceParams = idParams.extend({
+const sliceParams = recordingParams.extend({
   seq: z.coerce.number().int('seq must be an integer').min(0).max(10_000_000),
 });
-const startSchema = z
-  .object({
-    roomId: roomIdSchema,
-    title: z.string().trim().min(1).max(500),
-    description: z.string().max(5000).optional(),
-    layout: z.enum(['grid']).optional(),
-  })
-  .strict();
-const listQuery = z.object({
-  roomId: roomIdSchema.optional(),
-  status: z.enum(['pending', 'recording', 'stopped', 'processing', 'ready', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
+const mediaQuery = z.object({ token: z.string().min(1).max(4096) });
 
-/** The API's view of a recording row. */
-export function recordingJson(row: RecordingRow) {
-  return {
-    id: row.id,
-    recordingId: row.id,
-    roomId: row.roomId,
-    title: row.title,
-    description: row.description,
-    startedBy: row.startedBy,
-    status: row.status,
-    fileSize: row.fileSize,
-    durationSeconds: row.durationSeconds,
-    durationMs: row.durationMs,
-    format: row.format,
-    videoCodec: row.videoCodec,
-    audioCodec: row.audioCodec,
-    resolutionWidth: row.resolutionWidth,
-    resolutionHeight: row.resolutionHeight,
-    fps: row.fps,
-    bitrate: row.bitrate,
-    sha256: row.sha256,
-    error: row.error,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    stoppedAt: row.stoppedAt,
-    completedAt: row.completedAt,
-    metadata: row.metadata,
-  };
-}
-
-function assertCanRead(row: RecordingRow, user: UserPrincipal): void {
-  if (row.startedBy === user.userId || user.role === 'admin' || user.role === 'instructor') return;
-  throw new ForbiddenError('you may not see this recording');
-}
+const subjectOf = (user: UserPrincipal) => ({ userId: user.userId, role: user.role });
 
 export function recordingRoutes(ctx: AppContext, service: RecordingService): Router {
   const router = Router();
+  const access = ctx.recordingAccess;
 
   // The bot's slice upload: recorder token only, raw body, checked before anything is written.
   router.put(
@@ -108,79 +88,266 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
     },
   );
 
-  router.use(authenticate(ctx.tokens));
+  // Playback for <video>: the media token in the URL says who; the policy is asked on every request.
+  router.get('/:id/media', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const { token } = parseInput(mediaQuery, req.query, 'media link');
+    const grant = ctx.tokens.verifyMedia(token, id);
+    const account = await ctx.authenticator.currentAccount(grant.userId);
+    if (!account) throw new ForbiddenError('invalid media link');
+    const { row } = await access.require({ userId: account.id, role: account.role }, id, 'view');
+    const file = await readyFile(row);
+    await sendRecordingFile(req, res, file, { etag: `"${row.sha256}"`, disposition: 'inline', name: downloadName(row) });
+  });
 
-  router.post('/start', requireRole('instructor', 'admin'), async (req, res) => {
-    const input = parseInput(startSchema, req.body, 'recording start');
-    const row = await service.start(input, userOf(res), req.ip);
-    res.status(201).json({ recordingId: row.id, status: row.status, startedAt: row.createdAt });
+  router.use(authenticate(ctx.authenticator));
+
+  router.post('/start', async (req, res) => {
+    const input = parseInput(startRecordingBody, req.body, 'recording start');
+    const row = await service.start(input, userOf(res), requestOrigin(req));
+    const body: StartedRecordingJson = {
+      recordingId: row.id,
+      status: row.status,
+      startedAt: row.createdAt.toISOString(),
+    };
+    res.status(201).json(body);
   });
 
   router.post('/:id/stop', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'recording id');
-    const row = await service.stop(id, userOf(res), req.ip);
-    res.json({
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const row = await service.stop(id, userOf(res), requestOrigin(req));
+    const body: StoppedRecordingJson = {
       recordingId: row.id,
       status: row.status,
-      stoppedAt: row.stoppedAt,
+      stoppedAt: row.stoppedAt?.toISOString() ?? null,
       durationSeconds: row.durationSeconds,
-    });
+    };
+    res.json(body);
   });
 
   router.get('/', async (req, res) => {
     const user = userOf(res);
-    if (user.role === 'student') throw new ForbiddenError('students cannot list recordings');
-    const q = parseInput(listQuery, req.query, 'query');
-    const { items, total } = await ctx.recordings.list(q);
-    res.json({ items: items.map(recordingJson), total, limit: q.limit, offset: q.offset });
+    const q = parseInput(listRecordingsQuery, req.query, 'query');
+    const viewer = user.role === 'admin' ? ({ all: true } as const) : ({ all: false, userId: user.userId } as const);
+    const { items, total } = await ctx.recordings.list(q, viewer);
+    const levels = await access.levelsOf(subjectOf(user), items);
+    const body: RecordingPageJson = {
+      // The query already kept only what the caller may view; a null level here would be a policy/query mismatch.
+      items: levels.flatMap(({ row, level, room }) => (level ? [recordingJson(row, level, room)] : [])),
+      total,
+      limit: q.limit,
+      offset: q.offset,
+    };
+    res.json(body);
   });
 
   router.get('/:id', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'recording id');
-    const row = await ctx.recordings.findById(id);
-    if (!row) throw new NotFoundError('recording not found');
-    assertCanRead(row, userOf(res));
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const user = userOf(res);
+    const { row, level, room } = await access.require(subjectOf(user), id, 'view');
     const participants = await ctx.recordings.listParticipants(id);
-    res.json({
-      ...recordingJson(row),
-      participants: participants.map(participantJson),
+    await ctx.audit.record({
+      actorUserId: user.userId,
+      action: 'recording.view',
+      recordingId: id,
+      ...requestOrigin(req),
     });
+    const body: RecordingDetailJson = {
+      ...recordingJson(row, level, room),
+      participants: participantsJson(participants),
+    };
+    res.json(body);
+  });
+
+  router.patch('/:id', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const user = userOf(res);
+    const patch = parseInput(updateRecordingBody, req.body, 'recording update');
+    const { row, level, room } = await access.require(subjectOf(user), id, 'manage');
+    const updated = await service.edit(row, patch);
+    await ctx.audit.record({
+      actorUserId: user.userId,
+      action: 'recording.edit',
+      recordingId: id,
+      ...requestOrigin(req),
+      details: { ...patch },
+    });
+    res.json(recordingJson(updated, level, room));
   });
 
   router.delete('/:id', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'recording id');
-    const deletedAt = await service.delete(id, userOf(res), req.ip);
-    res.json({ success: true, deletedAt });
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const deletedAt = await service.delete(id, userOf(res), requestOrigin(req));
+    res.json({ success: true, deletedAt: deletedAt.toISOString() });
   });
 
   router.get('/:id/download', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'recording id');
-    const row = await ctx.recordings.findById(id);
-    if (!row) throw new NotFoundError('recording not found');
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
-    assertCanRead(row, user);
-    if (row.status !== 'ready' || !row.filePath || !row.sha256) {
-      throw new InvalidStateError(`recording is ${row.status}, not ready`);
+    const { row } = await access.require(subjectOf(user), id, 'download');
+    const file = await readyFile(row);
+    const etag = `"${row.sha256}"`;
+    // One audit row per download: a resumed or ranged fetch past the first byte is the same download.
+    if (startsAtFirstByte(req) && !ifNoneMatch(req.headers['if-none-match'], etag)) {
+      await ctx.audit.record({
+        actorUserId: user.userId,
+        action: 'recording.download',
+        recordingId: id,
+        ...requestOrigin(req),
+      });
     }
-    await stat(row.filePath).catch(() => {
-      throw new NotFoundError('recording file is missing');
+    await sendRecordingFile(req, res, file, { etag, disposition: 'attachment', name: downloadName(row) });
+  });
+
+  router.post('/:id/playback', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const user = userOf(res);
+    const { row } = await access.require(subjectOf(user), id, 'view');
+    await readyFile(row);
+    const { token, expiresAt } = ctx.tokens.issueMediaToken(
+      { userId: user.userId, recordingId: id },
+      ctx.config.auth.mediaUrlTtlSeconds,
+    );
+    await ctx.audit.record({
+      actorUserId: user.userId,
+      action: 'recording.playback',
+      recordingId: id,
+      ...requestOrigin(req),
+    });
+    const body: PlaybackJson = {
+      url: `/api/v1/recordings/${id}/media?token=${encodeURIComponent(token)}`,
+      expiresAt: expiresAt.toISOString(),
+    };
+    res.json(body);
+  });
+
+  router.get('/:id/thumbnail', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const { row } = await access.require(subjectOf(userOf(res)), id, 'view');
+    if (typeof row.metadata.thumbnail !== 'string') throw new NotFoundError('this recording has no thumbnail');
+    const path = join(service.recordingDir(row.roomId, row.id), 'thumbnail.jpg');
+    await stat(path).catch(() => {
+      throw new NotFoundError('this recording has no thumbnail');
+    });
+    // Private: a shared cache must never hand one user's thumbnail to another.
+    res.setHeader('Cache-Control', 'private, max-age=300');
+    await new Promise<void>((resolve, reject) => {
+      res.sendFile(path, { etag: true, lastModified: true, headers: { 'Content-Type': 'image/jpeg' } }, (error) => {
+        if (error && !res.headersSent) reject(error);
+        else resolve();
+      });
+    });
+  });
+
+  router.get('/:id/shares', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    await access.require(subjectOf(userOf(res)), id, 'share');
+    const body: ShareListJson = { items: (await ctx.shares.listForRecording(id)).map(shareJson) };
+    res.json(body);
+  });
+
+  router.post('/:id/shares', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const user = userOf(res);
+    const { level } = await access.require(subjectOf(user), id, 'share');
+    const input = parseInput(createShareBody, req.body, 'share');
+    if (!canGrant(level, input.permission)) {
+      throw new ForbiddenError(`you hold ${level} and cannot grant ${input.permission}`);
+    }
+    let grantee: { userId: string } | { role: 'student' | 'instructor' };
+    if (input.role) {
+      grantee = { role: input.role };
+    } else {
+      const target = input.email ? await ctx.users.findByEmail(input.email) : await ctx.users.findById(input.userId!);
+      if (!target) throw new NotFoundError('no account with this email or id');
+      if (target.id === user.userId) throw new BadRequestError('you cannot share with yourself');
+      grantee = { userId: target.id };
+    }
+    const existing = await ctx.shares.findForGrantee(id, grantee);
+    if (existing && !canChangeShare(level, subjectOf(user), existing)) {
+      throw new ForbiddenError('this share was given by someone else; only a manager may change it');
+    }
+    const { share, created } = await ctx.shares.upsert({
+      recordingId: id,
+      grantee,
+      permission: input.permission,
+      sharedBy: user.userId,
     });
     await ctx.audit.record({
       actorUserId: user.userId,
-      action: 'recording.download',
+      action: 'recording.share',
       recordingId: id,
-      ip: req.ip,
+      ...requestOrigin(req),
+      details: { shareId: share.id, ...grantee, permission: input.permission, created },
     });
-    const etag = `"${row.sha256}"`;
-    if (ifNoneMatch(req.headers['if-none-match'], etag)) {
-      res.setHeader('ETag', etag);
-      res.status(304).end();
-      return;
+    service.announce(id);
+    const view = (await ctx.shares.listForRecording(id)).find((s) => s.id === share.id);
+    res.status(created ? 201 : 200).json(shareJson(view!));
+  });
+
+  router.delete('/:id/shares/:shareId', async (req, res) => {
+    const { id, shareId } = parseInput(shareParams, req.params, 'share');
+    const user = userOf(res);
+    const { level } = await access.require(subjectOf(user), id, 'share');
+    const share = await ctx.shares.findById(id, shareId);
+    if (!share) throw new NotFoundError('share not found');
+    if (!canChangeShare(level, subjectOf(user), share)) {
+      throw new ForbiddenError('this share was given by someone else; only a manager may revoke it');
     }
-    await sendRecordingFile(res, row.filePath, etag, downloadName(row));
+    await ctx.shares.delete(id, shareId);
+    await ctx.audit.record({
+      actorUserId: user.userId,
+      action: 'recording.unshare',
+      recordingId: id,
+      ...requestOrigin(req),
+      details: {
+        shareId,
+        userId: share.sharedWithUserId,
+        role: share.sharedWithRole,
+        permission: share.permission,
+      },
+    });
+    res.json({ success: true });
+  });
+
+  router.get('/:id/audit', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    await access.require(subjectOf(userOf(res)), id, 'manage');
+    const q = parseInput(recordingAuditQuery, req.query, 'query');
+    const { items, total } = await ctx.audit.list({ ...q, recordingId: id });
+    res.json({ items: items.map(auditEntryJson), total, limit: q.limit, offset: q.offset });
   });
 
   return router;
+}
+
+function shareJson(s: ShareView): ShareJson {
+  return {
+    shareId: s.id,
+    recordingId: s.recordingId,
+    permission: s.permission,
+    user: s.user,
+    role: s.sharedWithRole,
+    sharedBy: s.sharer,
+    sharedAt: s.sharedAt.toISOString(),
+  };
+}
+
+/** The finished file of a recording, or 409 while it is not ready / 404 when it vanished. */
+async function readyFile(row: RecordingRow): Promise<string> {
+  if (row.status !== 'ready' || !row.filePath || !row.sha256) {
+    throw new InvalidStateError(`recording is ${row.status}, not ready`);
+  }
+  const path = row.filePath;
+  await stat(path).catch(() => {
+    throw new NotFoundError('recording file is missing');
+  });
+  return path;
+}
+
+function startsAtFirstByte(req: Request): boolean {
+  const range = req.headers.range;
+  return !range || /^bytes=0-/.test(range.trim());
 }
 
 function downloadName(row: RecordingRow): string {
@@ -197,15 +364,28 @@ function ifNoneMatch(header: string | undefined, etag: string): boolean {
   return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-/** Sends with Range support; the ETag is the file's SHA-256 (strong), so If-Range works too. */
-function sendRecordingFile(res: Response, path: string, etag: string, name: string): Promise<void> {
+/**
+ * Sends with Range support; the ETag is the file's SHA-256 (strong), so
+ * If-Range works too and If-None-Match answers 304.
+ */
+async function sendRecordingFile(
+  req: Request,
+  res: Response,
+  path: string,
+  { etag, disposition, name }: { etag: string; disposition: 'inline' | 'attachment'; name: string },
+): Promise<void> {
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', 'private, no-cache');
-  return new Promise((resolve, reject) => {
-    res.download(
+  if (ifNoneMatch(req.headers['if-none-match'], etag)) {
+    res.status(304).end();
+    return;
+  }
+  if (disposition === 'attachment') res.attachment(name);
+  else res.setHeader('Content-Disposition', `inline; filename="${name}"`);
+  await new Promise<void>((resolve, reject) => {
+    res.sendFile(
       path,
-      name,
-      { etag: false, acceptRanges: true, headers: { 'Content-Type': 'video/webm' } },
+      { etag: false, acceptRanges: true, lastModified: false, headers: { 'Content-Type': 'video/webm' } },
       (error) => {
         if (error && !res.headersSent) reject(error);
         else resolve();

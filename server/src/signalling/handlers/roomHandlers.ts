@@ -2,6 +2,9 @@
  * join and leave. A socket is in at most one room; a recorder token joins
  * only its own room, as a hidden receive-only peer. Nothing a user token
  * carries can make it a recorder: the role comes from the token kind alone.
+ * A user joins only a room the room policy lets them join (an instructor or
+ * admin entering a room that does not exist creates it); anyone else gets
+ * `forbidden` and receives nothing.
  */
 import { ForbiddenError, InvalidStateError } from '../../errors';
 import type { JoinOptions } from '../../media/Room';
@@ -14,6 +17,8 @@ export function roomHandlers({
   socket,
   session,
   rooms,
+  roomAccess,
+  onRoomCreated,
   handle,
   lifecycle,
   activeRecordingFor,
@@ -34,6 +39,13 @@ export function roomHandlers({
           throw new ForbiddenError('this recorder token is for another room');
         identity = { userId: null, displayName: 'Recorder', role: 'recorder', hidden: true };
       } else {
+        const { created } = await roomAccess.admitToJoin(
+          { userId: principal.userId, role: principal.role },
+          roomId,
+        );
+        if (created) onRoomCreated(roomId, principal.userId);
+        // The policy answered asynchronously: the socket may have gone meanwhile.
+        if (socket.disconnected) throw new InvalidStateError('socket disconnected');
         identity = {
           userId: principal.userId,
           displayName: principal.name,

@@ -100,7 +100,8 @@ describe('signalling handshake', () => {
       signalling = new SignallingServer({
         httpServer: http,
         rooms: t.server.rooms,
-        tokens: t.server.context.tokens,
+        authenticator: t.server.context.authenticator,
+    roomAccess: t.server.context.roomAccess,
         logger: createLogger('silent', { pretty: false }),
         recorderTokenValidator: async (principal) => {
           validated.push(principal);

@@ -253,7 +253,8 @@ export async function startPermissiveSignalling(
   const signalling = new SignallingServer({
     httpServer: http,
     rooms: t.server.rooms,
-    tokens: t.server.context.tokens,
+    authenticator: t.server.context.authenticator,
+    roomAccess: t.server.context.roomAccess,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { pretty: false }),
   });
   http.listen(0, '127.0.0.1');

@@ -1,0 +1,156 @@
+/** The recordings API: the library, sharing, editing, playback. */
+import { z } from 'zod';
+import {
+  dateQuery,
+  emailSchema,
+  pageSchema,
+  paginationQuery,
+  roomIdSchema,
+  timestamp,
+  userRefSchema,
+} from './common';
+import { roomMemberRoles } from './rooms';
+
+export const recordingStatuses = [
+  'pending',
+  'recording',
+  'stopped',
+  'processing',
+  'ready',
+  'failed',
+] as const;
+export type RecordingStatusName = (typeof recordingStatuses)[number];
+
+/** Access levels, weakest first: each includes the ones before it. */
+export const accessLevels = ['view', 'download', 'share', 'manage'] as const;
+export type AccessLevel = (typeof accessLevels)[number];
+/** What a share can grant: never `manage`. */
+export const sharePermissions = ['view', 'download', 'share'] as const;
+export type SharePermissionName = (typeof sharePermissions)[number];
+
+export const recordingParams = z.object({ id: z.uuid('recording id must be a UUID') });
+export const shareParams = recordingParams.extend({ shareId: z.uuid('share id must be a UUID') });
+
+export const startRecordingBody = z
+  .object({
+    roomId: roomIdSchema,
+    title: z.string().trim().min(1).max(500),
+    description: z.string().max(5000).optional(),
+    layout: z.enum(['grid']).optional(),
+  })
+  .strict();
+
+export const updateRecordingBody = z
+  .object({
+    title: z.string().trim().min(1).max(500).optional(),
+    description: z.string().max(5000).nullable().optional(),
+  })
+  .strict()
+  .refine((b) => b.title !== undefined || b.description !== undefined, 'nothing to change');
+
+export const listRecordingsQuery = z.object({
+  q: z.string().trim().max(200).optional(),
+  roomId: roomIdSchema.optional(),
+  status: z.enum(recordingStatuses).optional(),
+  from: dateQuery.optional(),
+  to: dateQuery.optional(),
+  ...paginationQuery,
+});
+
+/** Share with one user (by email or id) or with a role of the recording's room (`student`: the class). */
+export const createShareBody = z
+  .object({
+    email: emailSchema.optional(),
+    userId: z.uuid().optional(),
+    role: z.enum(roomMemberRoles).optional(),
+    permission: z.enum(sharePermissions).default('view'),
+  })
+  .strict()
+  .refine(
+    (b) => [b.email, b.userId, b.role].filter((v) => v !== undefined).length === 1,
+    'give exactly one of email, userId or role',
+  );
+
+export const participantSchema = z.object({
+  peerId: z.string(),
+  userId: z.uuid().nullable(),
+  fullName: z.string(),
+  role: z.string(),
+  joinedAt: timestamp,
+  leftAt: timestamp.nullable(),
+});
+
+export const recordingSchema = z.object({
+  id: z.uuid(),
+  recordingId: z.uuid(),
+  roomId: z.string(),
+  roomTitle: z.string().nullable(),
+  title: z.string(),
+  description: z.string().nullable(),
+  startedBy: z.uuid(),
+  status: z.enum(recordingStatuses),
+  /** The caller's access level to this recording. */
+  access: z.enum(accessLevels),
+  fileSize: z.number().nullable(),
+  durationSeconds: z.number().nullable(),
+  durationMs: z.number().nullable(),
+  format: z.string().nullable(),
+  videoCodec: z.string().nullable(),
+  audioCodec: z.string().nullable(),
+  resolutionWidth: z.number().nullable(),
+  resolutionHeight: z.number().nullable(),
+  fps: z.number().nullable(),
+  bitrate: z.number().nullable(),
+  sha256: z.string().nullable(),
+  error: z.string().nullable(),
+  hasThumbnail: z.boolean(),
+  createdAt: timestamp,
+  startedAt: timestamp.nullable(),
+  stoppedAt: timestamp.nullable(),
+  completedAt: timestamp.nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+export type RecordingJson = z.infer<typeof recordingSchema>;
+
+export const recordingDetailSchema = recordingSchema.extend({
+  participants: z.array(participantSchema),
+});
+export type RecordingDetailJson = z.infer<typeof recordingDetailSchema>;
+
+export const recordingPageSchema = pageSchema(recordingSchema);
+export type RecordingPageJson = z.infer<typeof recordingPageSchema>;
+
+export const startedRecordingSchema = z.object({
+  recordingId: z.uuid(),
+  status: z.enum(recordingStatuses),
+  startedAt: timestamp,
+});
+export type StartedRecordingJson = z.infer<typeof startedRecordingSchema>;
+
+export const stoppedRecordingSchema = z.object({
+  recordingId: z.uuid(),
+  status: z.enum(recordingStatuses),
+  stoppedAt: timestamp.nullable(),
+  durationSeconds: z.number().nullable(),
+});
+export type StoppedRecordingJson = z.infer<typeof stoppedRecordingSchema>;
+
+export const deletedRecordingSchema = z.object({ success: z.literal(true), deletedAt: timestamp });
+
+export const shareSchema = z.object({
+  shareId: z.uuid(),
+  recordingId: z.uuid(),
+  permission: z.enum(sharePermissions),
+  /** Exactly one of `user` and `role` is set. */
+  user: userRefSchema.nullable(),
+  role: z.enum(roomMemberRoles).nullable(),
+  sharedBy: userRefSchema.nullable(),
+  sharedAt: timestamp,
+});
+export type ShareJson = z.infer<typeof shareSchema>;
+export const shareListSchema = z.object({ items: z.array(shareSchema) });
+export type ShareListJson = z.infer<typeof shareListSchema>;
+
+/** A short-lived URL a `<video>` element can play without an Authorization header. */
+export const playbackSchema = z.object({ url: z.string(), expiresAt: timestamp });
+export type PlaybackJson = z.infer<typeof playbackSchema>;
