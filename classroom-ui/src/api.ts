@@ -17,7 +17,7 @@ export class ApiError extends Error {
 }
 
 interface RequestOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   token?: string;
   body?: unknown;
   signal?: AbortSignal;
@@ -69,4 +69,20 @@ export function login(email: string, password: string): Promise<Session> {
 export async function currentUser(token: string): Promise<SessionUser> {
   const { user } = await apiJson<{ user: SessionUser }>('/api/v1/auth/me', { token });
   return user;
+}
+
+/** Revokes the token on the server; the caller clears the session whatever the answer. */
+export async function logout(token: string): Promise<void> {
+  await apiFetch('/api/v1/auth/logout', { method: 'POST', token });
+}
+
+/** A query string of the set values only (`?a=1&b=x`), or '' when none is set. */
+export function queryString(params: Record<string, string | number | null | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === '') continue;
+    query.set(key, String(value));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : '';
 }

@@ -1,6 +1,6 @@
 /** Tiny DOM helpers: build elements declaratively, without a framework. */
 
-type Child = Node | string | null | undefined | false;
+export type Child = Node | string | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
 /**

@@ -41,3 +41,24 @@ export function initials(name: string): string {
   const letters = parts.length > 1 ? [parts[0]![0], parts[parts.length - 1]![0]] : [parts[0]?.[0]];
   return letters.filter(Boolean).join('').toUpperCase() || '?';
 }
+
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
+/**
+ * The first and last instant of a `<input type="date">` day (`2025-11-26`) in
+ * the browser's time zone, as ISO timestamps: the API compares instants, and
+ * a day picked by a person means their local day, both ends included.
+ */
+export function localDayRange(day: string): { start: string; end: string } | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return null;
+  const start = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  if (Number.isNaN(start.getTime())) return null;
+  const next = new Date(start);
+  next.setDate(next.getDate() + 1);
+  return { start: start.toISOString(), end: new Date(next.getTime() - 1).toISOString() };
+}

@@ -6,9 +6,14 @@
 import './styles.css';
 import { ApiError, currentUser } from './api';
 import { showError } from './components/toast';
+import { renderAdminAuditPage } from './pages/adminAuditPage';
 import { renderAdminRecordersPage } from './pages/adminRecordersPage';
 import { renderHomePage } from './pages/homePage';
+import { renderLibraryPage } from './pages/libraryPage';
+import { renderRecordingPage } from './pages/recordingPage';
 import { renderRoomPage } from './pages/roomPage';
+import { renderRoomsPage } from './pages/roomsPage';
+import { recordingIdFromPath } from './recordingId';
 import { roomIdFromPath } from './roomId';
 import { clearSession, loadSession, redirectToLogin, saveSession, type Session } from './session';
 
@@ -45,17 +50,33 @@ async function main(): Promise<void> {
     redirectToLogin();
     return;
   }
-  if (page === 'room') {
-    const roomId = roomIdFromPath(location.pathname);
-    if (!roomId) {
-      location.replace('/');
+  switch (page) {
+    case 'room': {
+      const roomId = roomIdFromPath(location.pathname);
+      if (roomId) renderRoomPage(session, roomId);
+      else location.replace('/');
       return;
     }
-    renderRoomPage(session, roomId);
-  } else if (page === 'admin-recorders') {
-    renderAdminRecordersPage(session);
-  } else {
-    location.replace('/');
+    case 'recording': {
+      const recordingId = recordingIdFromPath(location.pathname);
+      if (recordingId) renderRecordingPage(session, recordingId);
+      else location.replace('/recordings');
+      return;
+    }
+    case 'library':
+      renderLibraryPage(session);
+      return;
+    case 'rooms':
+      renderRoomsPage(session);
+      return;
+    case 'admin-recorders':
+      renderAdminRecordersPage(session);
+      return;
+    case 'admin-audit':
+      renderAdminAuditPage(session);
+      return;
+    default:
+      location.replace('/');
   }
 }
 

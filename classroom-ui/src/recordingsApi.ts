@@ -1,37 +1,31 @@
-/** The recording API and the admin recorder-bot API, as the classroom UI calls them. */
-import { apiFetch, apiJson } from './api';
+/**
+ * The recording API (library, playback, sharing, audit) and the admin
+ * recorder-bot API, as the classroom UI calls them. Response types come from
+ * the REST contract in protocol/rest, imported as types only so that zod
+ * stays out of the bundle.
+ */
+import type { AuditAction, AuditPageJson } from '#protocol/rest/audit';
+import type {
+  PlaybackJson,
+  RecordingDetailJson,
+  RecordingJson,
+  RecordingPageJson,
+  RecordingStatusName,
+  SharePermissionName,
+  ShareJson,
+  ShareListJson,
+  StartedRecordingJson,
+  StoppedRecordingJson,
+} from '#protocol/rest/recordings';
+import type { RoomMemberRoleName } from '#protocol/rest/rooms';
+import { apiFetch, apiJson, queryString } from './api';
 
-export type RecordingStatus =
-  'pending' | 'recording' | 'stopped' | 'processing' | 'ready' | 'failed' | (string & {});
-
-export interface RecordingSummary {
-  id: string;
-  title: string;
-  status: RecordingStatus;
-  durationSeconds: number | null;
-  fileSize: number | null;
-  createdAt: string;
-}
-
-export interface RecordingPage {
-  items: RecordingSummary[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface StartedRecording {
-  recordingId: string;
-  status: RecordingStatus;
-  startedAt: string;
-}
-
-export interface StoppedRecording {
-  recordingId: string;
-  status: RecordingStatus;
-  stoppedAt: string | null;
-  durationSeconds: number | null;
-}
+export type RecordingStatus = RecordingStatusName;
+/** A recording as listed (room panel, library). */
+export type RecordingSummary = RecordingJson;
+export type RecordingPage = RecordingPageJson;
+export type StartedRecording = StartedRecordingJson;
+export type StoppedRecording = StoppedRecordingJson;
 
 export interface RecorderBotStats {
   recordingId: string;
@@ -48,8 +42,32 @@ export interface RecorderBotStats {
   consoleLines: string[];
 }
 
+/** The library's filters; dates are ISO timestamps, empty values are left out. */
+export interface LibraryQuery {
+  q?: string;
+  roomId?: string;
+  status?: RecordingStatusName;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Who a share goes to: one account by email, or every member of the room with a role. */
+export type ShareGrantee = { email: string } | { role: RoomMemberRoleName };
+
+export interface AuditQuery {
+  action?: AuditAction;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
 /** Statuses after which a recording no longer changes by itself. */
 export const finalStatuses: ReadonlySet<string> = new Set(['ready', 'failed', 'deleted']);
+
+const recordingPath = (id: string) => `/api/v1/recordings/${encodeURIComponent(id)}`;
 
 export function startRecording(
   token: string,
@@ -60,25 +78,65 @@ export function startRecording(
 }
 
 export function stopRecording(token: string, recordingId: string): Promise<StoppedRecording> {
-  return apiJson(`/api/v1/recordings/${encodeURIComponent(recordingId)}/stop`, {
-    method: 'POST',
-    token,
-  });
+  return apiJson(`${recordingPath(recordingId)}/stop`, { method: 'POST', token });
 }
 
+/** The newest recordings of one room (the room page's panel). */
 export function listRecordings(token: string, roomId: string, limit = 20): Promise<RecordingPage> {
-  const query = new URLSearchParams({ roomId, limit: String(limit), offset: '0' });
-  return apiJson(`/api/v1/recordings?${query.toString()}`, { token });
+  return apiJson(`/api/v1/recordings${queryString({ roomId, limit, offset: 0 })}`, { token });
+}
+
+/** One page of the recordings the caller may view. */
+export function listLibrary(
+  token: string,
+  query: LibraryQuery,
+  signal?: AbortSignal,
+): Promise<RecordingPage> {
+  return apiJson(`/api/v1/recordings${queryString({ ...query })}`, { token, signal });
+}
+
+/** One recording with its participants; 404 (ApiError) when missing or not visible to the caller. */
+export function getRecording(
+  token: string,
+  recordingId: string,
+  signal?: AbortSignal,
+): Promise<RecordingDetailJson> {
+  return apiJson(recordingPath(recordingId), { token, signal });
+}
+
+export function updateRecording(
+  token: string,
+  recordingId: string,
+  patch: { title?: string; description?: string | null },
+): Promise<RecordingJson> {
+  return apiJson(recordingPath(recordingId), { method: 'PATCH', token, body: patch });
+}
+
+export async function deleteRecording(token: string, recordingId: string): Promise<void> {
+  await apiFetch(recordingPath(recordingId), { method: 'DELETE', token });
+}
+
+/** The thumbnail as a Blob: the endpoint needs the Bearer header, so an <img> cannot load it. */
+export async function recordingThumbnail(
+  token: string,
+  recordingId: string,
+  signal?: AbortSignal,
+): Promise<Blob> {
+  const response = await apiFetch(`${recordingPath(recordingId)}/thumbnail`, { token, signal });
+  return response.blob();
+}
+
+/** A short-lived URL a <video> element plays directly (the media token is in its query). */
+export function playbackUrl(token: string, recordingId: string): Promise<PlaybackJson> {
+  return apiJson(`${recordingPath(recordingId)}/playback`, { method: 'POST', token });
 }
 
 /** Fetches the file with the Bearer header and hands it to the browser as a download. */
-export async function downloadRecording(token: string, recording: RecordingSummary): Promise<void> {
-  const response = await apiFetch(
-    `/api/v1/recordings/${encodeURIComponent(recording.id)}/download`,
-    {
-      token,
-    },
-  );
+export async function downloadRecording(
+  token: string,
+  recording: Pick<RecordingJson, 'id' | 'title'>,
+): Promise<void> {
+  const response = await apiFetch(`${recordingPath(recording.id)}/download`, { token });
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
@@ -108,6 +166,49 @@ function fileNameOf(disposition: string | null): string | null {
 
 function safeName(title: string): string {
   return title.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'recording';
+}
+
+export async function listShares(token: string, recordingId: string): Promise<ShareJson[]> {
+  const { items } = await apiJson<ShareListJson>(`${recordingPath(recordingId)}/shares`, { token });
+  return items;
+}
+
+/** Creates the share, or changes its permission when the grantee already has one. */
+export function createShare(
+  token: string,
+  recordingId: string,
+  grantee: ShareGrantee,
+  permission: SharePermissionName,
+): Promise<ShareJson> {
+  return apiJson(`${recordingPath(recordingId)}/shares`, {
+    method: 'POST',
+    token,
+    body: { ...grantee, permission },
+  });
+}
+
+export async function deleteShare(
+  token: string,
+  recordingId: string,
+  shareId: string,
+): Promise<void> {
+  await apiFetch(`${recordingPath(recordingId)}/shares/${encodeURIComponent(shareId)}`, {
+    method: 'DELETE',
+    token,
+  });
+}
+
+/** The recording's own audit trail (managers). */
+export function recordingAudit(
+  token: string,
+  recordingId: string,
+  query: AuditQuery,
+  signal?: AbortSignal,
+): Promise<AuditPageJson> {
+  return apiJson(`${recordingPath(recordingId)}/audit${queryString({ ...query })}`, {
+    token,
+    signal,
+  });
 }
 
 export async function listRecorderBots(

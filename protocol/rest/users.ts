@@ -8,9 +8,12 @@ export type UserRoleName = (typeof userRoles)[number];
 export const passwordSchema = z.string().min(8, 'at least 8 characters').max(256);
 export const fullNameSchema = z.string().trim().min(1).max(200);
 
-export const registerBody = z
-  .object({ email: emailSchema, password: passwordSchema, fullName: fullNameSchema })
-  .strict();
+// Not strict: a client sending `role` at registration is not an error, it is ignored.
+export const registerBody = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  fullName: fullNameSchema,
+});
 export const loginBody = z.object({ email: z.string().max(320), password: z.string().max(256) });
 export const createUserBody = registerBody.extend({ role: z.enum(userRoles).default('student') });
 export const userParams = z.object({ id: z.uuid('must be a UUID') });

@@ -6,6 +6,7 @@
  */
 import { ApiError } from '../api';
 import { createHeader } from '../components/header';
+import { noticeCard } from '../components/notice';
 import { appRoot, h, replaceChildren } from '../dom';
 import { formatBytes, formatDateTime, formatDuration } from '../format';
 import { listRecorderBots, recorderPreview, type RecorderBotStats } from '../recordingsApi';
@@ -25,17 +26,12 @@ export function renderAdminRecordersPage(session: Session): void {
       h(
         'main',
         { class: 'page page-center' },
-        h(
-          'section',
-          { class: 'card card-narrow', 'data-testid': 'forbidden' },
-          h('h1', { class: 'card-title' }, 'Admins only'),
-          h(
-            'p',
-            { class: 'card-subtitle' },
-            'This page shows the recorder bots to administrators.',
-          ),
-          h('a', { class: 'btn btn-secondary', href: '/' }, 'Back'),
-        ),
+        noticeCard({
+          testId: 'forbidden',
+          title: 'Admins only',
+          text: 'This page shows the recorder bots to administrators.',
+          link: { href: '/', label: 'Back' },
+        }),
       ),
     );
     return;

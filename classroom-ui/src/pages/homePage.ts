@@ -1,8 +1,9 @@
-/** `/`: the login form, then a room picker (or straight back to `?next=`). */
+/** `/`: the login form, then a room picker with the user's rooms (or straight back to `?next=`). */
 import { ApiError, login } from '../api';
 import { createHeader } from '../components/header';
 import { appRoot, h, replaceChildren, setBusy } from '../dom';
 import { ROOM_ID_PATTERN } from '../roomId';
+import { listRooms } from '../roomsApi';
 import { loadSession, safeNextPath, saveSession, type Session } from '../session';
 
 export function renderHomePage(session: Session | null): void {
@@ -115,6 +116,9 @@ function roomPicker(session: Session): HTMLElement {
       'Enter room',
     ),
   );
+  const rooms = h('div', { class: 'room-links', hidden: true });
+  form.appendChild(rooms);
+  void showRoomLinks(session, rooms);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const roomId = input.value.trim();
@@ -127,4 +131,40 @@ function roomPicker(session: Session): HTMLElement {
   });
   queueMicrotask(() => input.focus());
   return form;
+}
+
+/** The user's rooms as quick links under the picker; nothing when there are none. */
+async function showRoomLinks(session: Session, container: HTMLElement): Promise<void> {
+  try {
+    const { items } = await listRooms(session.token, { limit: 12 });
+    if (items.length === 0) return;
+    container.append(
+      h('p', { class: 'field-label' }, 'Your rooms'),
+      h(
+        'ul',
+        { class: 'room-link-list' },
+        ...items.map((room) =>
+          h(
+            'li',
+            {},
+            h(
+              'a',
+              {
+                class: 'room-link',
+                href: `/room/${encodeURIComponent(room.roomId)}`,
+                'data-testid': 'home-room-link',
+                'data-room-id': room.roomId,
+              },
+              h('span', { class: 'room-link-title' }, room.title),
+              h('span', { class: 'room-link-id' }, room.roomId),
+            ),
+          ),
+        ),
+      ),
+    );
+    container.hidden = false;
+  } catch (error) {
+    // The picker works without them.
+    console.warn('home: could not list the rooms', error);
+  }
 }

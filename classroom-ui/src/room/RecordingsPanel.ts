@@ -1,6 +1,6 @@
 /**
  * The room's recordings, for instructors and admins: status, length, size,
- * and a download once ready. Refreshed on the room's recording events, after
+ * a link to each one's page, and a download once ready. Refreshed on the room's recording events, after
  * Record/Stop, and every few seconds while one of them is still changing.
  */
 import { ApiError } from '../api';
@@ -8,6 +8,7 @@ import { showError } from '../components/toast';
 import { h, replaceChildren, setBusy } from '../dom';
 import { formatBytes, formatDateTime, formatDuration } from '../format';
 import { icon } from '../icons';
+import { statusLabel } from '../labels';
 import {
   downloadRecording,
   finalStatuses,
@@ -16,15 +17,6 @@ import {
 } from '../recordingsApi';
 
 const POLL_WHILE_CHANGING_MS = 3000;
-
-const statusLabels: Record<string, string> = {
-  pending: 'Starting',
-  recording: 'Recording',
-  stopped: 'Stopped',
-  processing: 'Processing',
-  ready: 'Ready',
-  failed: 'Failed',
-};
 
 export class RecordingsPanel {
   readonly element: HTMLElement;
@@ -146,7 +138,20 @@ export class RecordingsPanel {
       h(
         'div',
         { class: 'recording-main' },
-        h('span', { class: 'recording-title', title: recording.title }, recording.title),
+        h(
+          'a',
+          {
+            class: 'recording-title',
+            href: `/recordings/${encodeURIComponent(recording.id)}`,
+            // A new tab, so that the call goes on; `opener` lets the tab copy the session
+            // (sessionStorage), which a `noopener` tab would not have.
+            target: '_blank',
+            rel: 'opener',
+            title: recording.title,
+            'data-testid': 'recording-link',
+          },
+          recording.title,
+        ),
         h(
           'span',
           { class: 'recording-meta' },
@@ -159,7 +164,7 @@ export class RecordingsPanel {
         h(
           'span',
           { class: `status status-${recording.status}`, 'data-testid': 'recording-status' },
-          statusLabels[recording.status] ?? recording.status,
+          statusLabel(recording.status),
         ),
         download,
       ),

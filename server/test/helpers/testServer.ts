@@ -19,6 +19,20 @@ export interface TestServer {
   dataDir: string;
   /** Creates a user directly in the database and returns a login token for it. */
   createUser(role: UserRole, name?: string): Promise<TestUser>;
+  /**
+   * Creates a room owned by `owner` in the database, with `members` (students
+   * unless their role says instructor). Returns its id.
+   */
+  createRoom(
+    owner: { id: string },
+    options?: {
+      roomId?: string;
+      access?: 'members' | 'open';
+      members?: Array<{ id: string; role?: UserRole }>;
+    },
+  ): Promise<string>;
+  /** The room `roomId`, created owned by `owner` if it does not exist yet. */
+  ensureRoom(owner: { id: string }, roomId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -32,6 +46,7 @@ export interface TestUser {
 }
 
 let userCounter = 0;
+let roomCounter = 0;
 
 export async function startTestServer(
   env: Record<string, string> = {},
@@ -80,6 +95,24 @@ export async function startTestServer(
         role,
         token: server.context.tokens.issueUserToken(row),
       };
+    },
+    async createRoom(owner, { roomId, access = 'members', members = [] } = {}) {
+      roomCounter += 1;
+      const id = roomId ?? `room-${roomCounter}-${Date.now().toString(36)}`;
+      await server.context.rooms.create({ id, title: `Room ${id}`, ownerId: owner.id, access });
+      for (const member of members) {
+        await server.context.rooms.upsertMember({
+          roomId: id,
+          userId: member.id,
+          role: member.role === 'instructor' ? 'instructor' : 'student',
+          addedBy: owner.id,
+        });
+      }
+      return id;
+    },
+    async ensureRoom(owner, roomId) {
+      await server.context.rooms.ensure({ id: roomId, title: `Room ${roomId}`, ownerId: owner.id });
+      return roomId;
     },
     async close() {
       await server.close();

@@ -1,7 +1,8 @@
 /**
  * The web pages and their bundles: `/static/*` from dist/web (built by
- * `npm run build:web`), the classroom pages (login, room, admin debug view)
- * and the recorder page the bot opens. Pages carry no inline script (CSP):
+ * `npm run build:web`), the classroom pages (login, room, recordings
+ * library and detail, rooms, admin views) and the recorder page the bot
+ * opens. Pages carry no inline script (CSP):
  * each loads its bundle, which reads what it needs from the URL.
  */
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type Response } from 'express';
+import { recordingParams } from '#protocol/rest/recordings';
 import { roomIdSchema } from '#room-client/protocol';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -20,12 +22,17 @@ export interface WebRoutesOptions {
   recorderHtmlPath?: string;
 }
 
-type PageName = 'home' | 'room' | 'admin-recorders';
+type PageName =
+  'home' | 'room' | 'library' | 'recording' | 'rooms' | 'admin-recorders' | 'admin-audit';
 
 const titles: Record<PageName, string> = {
   home: 'Classroom',
   room: 'Classroom · Room',
+  library: 'Classroom · Recordings',
+  recording: 'Classroom · Recording',
+  rooms: 'Classroom · My rooms',
   'admin-recorders': 'Classroom · Recorder bots',
+  'admin-audit': 'Classroom · Audit',
 };
 
 function escapeHtml(text: string): string {
@@ -127,7 +134,25 @@ export function webRoutes({
   };
 
   router.get('/', classroom('home'));
+  router.get('/recordings', classroom('library'));
+  router.get('/rooms', classroom('rooms'));
   router.get('/admin/recorders', classroom('admin-recorders'));
+  router.get('/admin/audit', classroom('admin-audit'));
+  // Whether the recording exists, and whether the caller may see it, is the API's answer (404 for both).
+  router.get('/recordings/:id', (req, res) => {
+    if (!recordingParams.safeParse(req.params).success) {
+      sendHtml(
+        res,
+        400,
+        messagePage(
+          'Invalid recording link',
+          'A recording link ends with the recording’s id, a UUID such as <code>0b6e4c1a-3f0e-4b8e-9d2a-5c7f1e2d3a4b</code>.',
+        ),
+      );
+      return;
+    }
+    classroom('recording')(req, res);
+  });
   router.get('/room/:roomId', (req, res) => {
     if (!roomIdSchema.safeParse(req.params.roomId).success) {
       sendHtml(

@@ -43,6 +43,7 @@ describe('recorder bot (real Chromium)', () => {
       RECORDING_FPS: '15',
     });
     const instructor = await server.createUser('instructor');
+    await server.ensureRoom(instructor, 'empty-room');
     const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
       roomId: 'empty-room',
       title: 'Nobody here',
@@ -86,6 +87,7 @@ describe('recorder bot (real Chromium)', () => {
       RECORDING_READY_TIMEOUT_MS: '3000',
     });
     const instructor = await server.createUser('instructor');
+    await server.ensureRoom(instructor, 'never-ready');
     const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
       roomId: 'never-ready',
       title: 'Broken page',

@@ -65,6 +65,7 @@ async function api(
 }
 
 async function startRecording(roomId: string, user = instructor) {
+  await server.ensureRoom(user, roomId);
   const res = await api('/recordings/start', {
     token: user.token,
     method: 'POST',
@@ -105,6 +106,7 @@ afterAll(async () => {
 
 describe('recording API', () => {
   it('start by a student answers 403 and creates nothing', async () => {
+    await server.ensureRoom(instructor, 'r-student');
     const res = await api('/recordings/start', {
       token: student.token,
       method: 'POST',
@@ -131,6 +133,7 @@ describe('recording API', () => {
   });
 
   it('a double start answers 409 and launches one bot', async () => {
+    await server.ensureRoom(instructor, 'r-double');
     const [a, b] = await Promise.all([
       api('/recordings/start', {
         token: instructor.token,
@@ -162,12 +165,12 @@ describe('recording API', () => {
     await bot.upload(2);
     await waitForStatus(id, 'recording');
 
-    // Another instructor may not stop it; the recording keeps running.
+    // Another instructor may not stop it (it is not theirs to see: 404); the recording keeps running.
     const forbidden = await api(`/recordings/${id}/stop`, {
       token: otherInstructor.token,
       method: 'POST',
     });
-    expect(forbidden.status).toBe(403);
+    expect(forbidden.status).toBe(404);
     expect((await api(`/recordings/${id}`, { token: admin.token })).json.status).toBe('recording');
 
     const stopped = await api(`/recordings/${id}/stop`, { token: admin.token, method: 'POST' });
@@ -231,7 +234,8 @@ describe('recording API', () => {
     });
     expect(notModified.status).toBe(304);
 
-    expect((await api(`/recordings/${id}/download`, { token: student.token })).status).toBe(403);
+    // A student with no share: exactly as if the recording did not exist.
+    expect((await api(`/recordings/${id}/download`, { token: student.token })).status).toBe(404);
   });
 
   it('a slice with a user token, a forged token or another recording’s token is refused and nothing is written', async () => {
@@ -320,7 +324,10 @@ describe('recording API', () => {
     expect(ready.json.items.map((i: { roomId: string }) => i.roomId)).toEqual(['r-full']);
     expect((await api('/recordings?limit=1000', { token: instructor.token })).status).toBe(400);
     expect((await api('/recordings?status=bogus', { token: instructor.token })).status).toBe(400);
-    expect((await api('/recordings', { token: student.token })).status).toBe(403);
+    // A student lists only what was shared with them: nothing here.
+    const studentList = await api('/recordings', { token: student.token });
+    expect(studentList.status).toBe(200);
+    expect(studentList.json.total).toBe(0);
     expect((await api('/recordings/not-a-uuid', { token: instructor.token })).status).toBe(400);
     expect(
       (await api('/recordings/00000000-0000-4000-8000-000000000000', { token: instructor.token }))
@@ -328,17 +335,17 @@ describe('recording API', () => {
     ).toBe(404);
   });
 
-  it('delete: students 403, owner soft-deletes and the files are removed', async () => {
+  it('delete: students and other instructors 404, owner soft-deletes and the files are removed', async () => {
     const id = await startRecording('r-delete');
     await (await launcher.botFor(id)).upload(2);
     await api(`/recordings/${id}/stop`, { token: instructor.token, method: 'POST' });
     await waitForStatus(id, 'ready');
     expect(
       (await api(`/recordings/${id}`, { token: student.token, method: 'DELETE' })).status,
-    ).toBe(403);
+    ).toBe(404);
     expect(
       (await api(`/recordings/${id}`, { token: otherInstructor.token, method: 'DELETE' })).status,
-    ).toBe(403);
+    ).toBe(404);
     const del = await api(`/recordings/${id}`, { token: instructor.token, method: 'DELETE' });
     expect(del.status).toBe(200);
     expect(del.json.success).toBe(true);

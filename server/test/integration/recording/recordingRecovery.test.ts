@@ -69,6 +69,8 @@ describe('recording recovery and limits', () => {
 
   it('a start beyond RECORDING_MAX_CONCURRENT answers 503 and records nothing', async () => {
     const instructor = await server.createUser('instructor');
+    await server.ensureRoom(instructor, 'busy-1');
+    await server.ensureRoom(instructor, 'busy-2');
     const start = (roomId: string) =>
       fetch(`${server.url}/api/v1/recordings/start`, {
         method: 'POST',

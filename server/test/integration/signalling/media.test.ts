@@ -6,7 +6,7 @@ import {
   allRoomsClosed,
   joinWithTransport,
   opusRtpParameters,
-  uniqueRoomId,
+  openRoom,
   vp8RtpParameters,
 } from './signallingClient';
 
@@ -37,7 +37,7 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('join answers with self, router capabilities, the other peers and their producers', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     const { joined: aJoined, transportId } = await joinWithTransport(a, roomId, 'send');
     expect(aJoined.self).toMatchObject({
@@ -69,7 +69,7 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('a second peer hears of a new producer, consumes it paused and resumes it', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     const b = await clients.connect(t.url, bob.token);
     const { joined: aJoined, transportId: sendId } = await joinWithTransport(a, roomId, 'send');
@@ -127,7 +127,7 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('pause and resume of a producer are announced to the others, not to its owner', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     const b = await clients.connect(t.url, bob.token);
     const { joined: aJoined, transportId } = await joinWithTransport(a, roomId, 'send');
@@ -151,7 +151,7 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('closing a producer tells everyone and closes the consumers of it', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     const b = await clients.connect(t.url, bob.token);
     const { joined: aJoined, transportId: sendId } = await joinWithTransport(a, roomId, 'send');
@@ -178,7 +178,7 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('a peer acts on its own producers only', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     const b = await clients.connect(t.url, bob.token);
     const { transportId } = await joinWithTransport(a, roomId, 'send');
@@ -197,7 +197,7 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('disconnect leaves no transports, producers or consumers behind and announces peer-left', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     const b = await clients.connect(t.url, bob.token);
     const { joined: aJoined, transportId: aSend } = await joinWithTransport(a, roomId, 'send');
@@ -257,8 +257,8 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('leave releases the peer’s media and lets the socket join another room', async () => {
-    const roomId = uniqueRoomId();
-    const otherRoomId = uniqueRoomId();
+    const roomId = await openRoom(t);
+    const otherRoomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     const b = await clients.connect(t.url, bob.token);
     await b.ok('join', { roomId });
@@ -286,7 +286,7 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('two simultaneous first joins share one room and one router', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     const b = await clients.connect(t.url, bob.token);
     const [aJoined, bJoined] = await Promise.all([
@@ -303,7 +303,7 @@ describe('signalling: peers, producers and consumers', () => {
   });
 
   it('/healthz counts rooms and participants', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, alice.token);
     await a.ok('join', { roomId });
     const body = (await (await fetch(`${t.url}/healthz`)).json()) as Record<string, unknown>;

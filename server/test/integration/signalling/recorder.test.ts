@@ -8,7 +8,7 @@ import {
   joinWithTransport,
   opusRtpParameters,
   startPermissiveSignalling,
-  uniqueRoomId,
+  openRoom,
   vp8RtpParameters,
   type TestClient,
 } from './signallingClient';
@@ -50,7 +50,7 @@ describe('hidden RECORDER peers', () => {
   }
 
   it('is never announced, listed or counted, yet receives what the room sends', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const teacher = await clients.connect(url, instructor.token);
     const { joined: teacherJoined, transportId } = await joinWithTransport(teacher, roomId, 'send');
     const { producerId } = await teacher.ok('produce', {
@@ -97,7 +97,7 @@ describe('hidden RECORDER peers', () => {
   });
 
   it('cannot produce or create a send transport, and can consume', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const teacher = await clients.connect(url, instructor.token);
     const { transportId: sendId } = await joinWithTransport(teacher, roomId, 'send');
     const { producerId } = await teacher.ok('produce', {
@@ -153,7 +153,7 @@ describe('hidden RECORDER peers', () => {
   });
 
   it('a student token has no way to join as a recorder', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const teacher = await clients.connect(url, instructor.token);
     await teacher.ok('join', { roomId });
     const learner = await clients.connect(url, student.token);
@@ -172,7 +172,7 @@ describe('hidden RECORDER peers', () => {
   });
 
   it('the room stays open while only the recorder remains, and closes when it leaves', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const teacher = await clients.connect(url, instructor.token);
     await teacher.ok('join', { roomId });
     const recorder = await clients.connect(url, recorderToken(roomId));

@@ -6,7 +6,7 @@ import {
   fakeDtlsParameters,
   joinWithTransport,
   opusRtpParameters,
-  uniqueRoomId,
+  openRoom,
   type TestClient,
 } from './signallingClient';
 
@@ -44,7 +44,7 @@ describe('signalling requests: validation and error acks', () => {
     await expectError(client, 'join', { roomId: 42 }, 'bad_request');
     await expectError(client, 'join', 'room-1', 'bad_request');
     await expectError(client, 'join', undefined, 'bad_request');
-    const joined = await client.ok('join', { roomId: 'x'.repeat(64) });
+    const joined = await client.ok('join', { roomId: await openRoom(t, 'x'.repeat(64)) });
     expect(joined.self.role).toBe('student');
   });
 
@@ -77,7 +77,7 @@ describe('signalling requests: validation and error acks', () => {
 
   it('wrong payload types get bad_request', async () => {
     const client = await clients.connect(t.url, student.token);
-    await client.ok('join', { roomId: uniqueRoomId() });
+    await client.ok('join', { roomId: await openRoom(t) });
     await expectError(client, 'createTransport', { direction: 'sideways' }, 'bad_request');
     await expectError(client, 'createTransport', null, 'bad_request');
     await expectError(client, 'connectTransport', { transportId: 't1' }, 'bad_request');
@@ -99,7 +99,7 @@ describe('signalling requests: validation and error acks', () => {
 
   it('unknown transport, producer and consumer ids get not_found', async () => {
     const client = await clients.connect(t.url, student.token);
-    const { joined, transportId } = await joinWithTransport(client, uniqueRoomId(), 'recv');
+    const { joined, transportId } = await joinWithTransport(client, await openRoom(t), 'recv');
     await expectError(
       client,
       'connectTransport',
@@ -129,7 +129,7 @@ describe('signalling requests: validation and error acks', () => {
 
   it('media requests that mediasoup cannot honour get bad_request or invalid_state', async () => {
     const client = await clients.connect(t.url, student.token);
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const { transportId: recvId } = await joinWithTransport(client, roomId, 'recv');
     // connect twice
     await expectError(
@@ -183,14 +183,14 @@ describe('signalling requests: validation and error acks', () => {
 
   it('a second join on the same socket gets invalid_state', async () => {
     const client = await clients.connect(t.url, student.token);
-    await client.ok('join', { roomId: uniqueRoomId() });
-    const message = await expectError(client, 'join', { roomId: uniqueRoomId() }, 'invalid_state');
+    await client.ok('join', { roomId: await openRoom(t) });
+    const message = await expectError(client, 'join', { roomId: await openRoom(t) }, 'invalid_state');
     expect(message).toMatch(/leave it first/);
   });
 
   it('a request without an ack callback is served and crashes nothing', async () => {
     const client = await clients.connect(t.url, student.token);
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     client.socket.emit('join', { roomId });
     client.socket.emit('createTransport', { direction: 'sideways' });
     // Requests on one socket are served in order: the ack-less join already happened.
@@ -217,6 +217,6 @@ describe('signalling requests: validation and error acks', () => {
     );
     client.socket.emit('join', { roomId: 'x'.repeat(2_000_000) });
     expect(await disconnected).toBe('transport close');
-    expect((await other.ok('join', { roomId: uniqueRoomId() })).peers).toEqual([]);
+    expect((await other.ok('join', { roomId: await openRoom(t) })).peers).toEqual([]);
   });
 });

@@ -217,6 +217,21 @@ export function uniqueRoomId(prefix = 'room'): string {
   return `${prefix}-${process.pid}-${roomCounter}`;
 }
 
+const roomOwners = new WeakMap<TestServer, Promise<{ id: string }>>();
+
+/**
+ * A fresh `open` room (any signed-in user may join it) for tests of
+ * signalling mechanics; access control has its own tests.
+ */
+export async function openRoom(t: TestServer, roomId = uniqueRoomId()): Promise<string> {
+  let owner = roomOwners.get(t);
+  if (!owner) {
+    owner = t.createUser('instructor', 'Room Owner');
+    roomOwners.set(t, owner);
+  }
+  return t.createRoom(await owner, { roomId, access: 'open' });
+}
+
 /** Resolves once every room has closed (after clients disconnected), waiting on roomClosed events. */
 export async function allRoomsClosed(
   rooms: { rooms: ReadonlyMap<string, unknown> } & {

@@ -5,7 +5,7 @@ import {
   TestClients,
   allRoomsClosed,
   joinWithTransport,
-  uniqueRoomId,
+  openRoom,
   vp8RtpParameters,
 } from './signallingClient';
 
@@ -22,7 +22,7 @@ describe('a mediasoup worker that dies', () => {
   });
 
   it('closes its rooms with room-closed to every peer, and their sockets may join again', async () => {
-    const roomId = uniqueRoomId();
+    const roomId = await openRoom(t);
     const a = await clients.connect(t.url, (await t.createUser('instructor')).token);
     const b = await clients.connect(t.url, (await t.createUser('student')).token);
     const { transportId } = await joinWithTransport(a, roomId, 'send');
