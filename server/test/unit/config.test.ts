@@ -30,7 +30,14 @@ describe('loadConfig', () => {
       pgliteDir: resolve('./data/pglite'),
       seedDemoUsers: true,
     });
-    expect(config.auth).toEqual({ jwtSecret: undefined, jwtExpiresInSeconds: 12 * 3600 });
+    expect(config.auth).toEqual({
+      jwtSecret: undefined,
+      jwtExpiresInSeconds: 12 * 3600,
+      cacheSeconds: 10,
+      registration: 'open',
+      rateLimit: { windowSeconds: 900, perIp: 100, perEmail: 10 },
+      mediaUrlTtlSeconds: 4 * 3600,
+    });
     expect(config.mediasoup).toMatchObject({
       workerBin: undefined,
       listenIp: '127.0.0.1',

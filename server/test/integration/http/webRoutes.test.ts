@@ -1,7 +1,8 @@
 /**
  * The web routes on a bare Express app: pages that load their bundle and
- * carry no inline script, 400 for a bad room id, 503 with the fix when the
- * bundles are not built, and the recorder page's own HTML when it exists.
+ * carry no inline script, 400 for a bad room or recording id, 503 with the
+ * fix when the bundles are not built, and the recorder page's own HTML when
+ * it exists.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { webRoutes } from '#server/http/routes/webRoutes';
+
+const recordingId = '0b6e4c1a-3f0e-4b8e-9d2a-5c7f1e2d3a4b';
 
 let dir: string;
 let server: Server;
@@ -37,7 +40,16 @@ async function build(...files: string[]): Promise<void> {
 
 describe('webRoutes', () => {
   it('answers 503 with the build command while the bundles are missing', async () => {
-    for (const path of ['/', '/room/physics-101', '/admin/recorders', '/recorder']) {
+    for (const path of [
+      '/',
+      '/room/physics-101',
+      '/recordings',
+      `/recordings/${recordingId}`,
+      '/rooms',
+      '/admin/recorders',
+      '/admin/audit',
+      '/recorder',
+    ]) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(503);
       expect(await response.text(), path).toContain('npm run build:web');
@@ -49,7 +61,11 @@ describe('webRoutes', () => {
     for (const [path, page] of [
       ['/', 'home'],
       ['/room/physics-101', 'room'],
+      ['/recordings', 'library'],
+      [`/recordings/${recordingId}`, 'recording'],
+      ['/rooms', 'rooms'],
       ['/admin/recorders', 'admin-recorders'],
+      ['/admin/audit', 'admin-audit'],
     ] as const) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(200);
@@ -70,6 +86,17 @@ describe('webRoutes', () => {
       const response = await fetch(`${base}/room/${id}`);
       expect(response.status, id).toBe(400);
       expect(await response.text()).toContain('Invalid room name');
+    }
+  });
+
+  it('answers 400 for a recording link whose id is not a UUID', async () => {
+    await build('classroom.js');
+    for (const id of ['not-a-uuid', '123', `${recordingId}x`, '%3Cscript%3E']) {
+      const response = await fetch(`${base}/recordings/${id}`);
+      expect(response.status, id).toBe(400);
+      const html = await response.text();
+      expect(html).toContain('Invalid recording link');
+      expect(html).not.toContain('<script');
     }
   });
 

@@ -49,13 +49,31 @@ describe('TokenService', () => {
   it('a user token verifies back to the user principal', () => {
     const token = tokens.issueUserToken(user);
     expect(jwt.decode(token, { complete: true })?.header.alg).toBe('HS256');
-    expect(tokens.verify(token)).toEqual({
+    const principal = tokens.verify(token);
+    expect(principal).toEqual({
       kind: 'user',
       userId: user.id,
       role: 'instructor',
       name: 'Ivy Instructor',
       email: 'ivy@example.com',
+      tokenId: expect.any(String) as string,
+      expiresAt: expect.any(Date) as Date,
     });
+    // Every token has its own id, so that signing out revokes just that one.
+    expect(tokens.verify(tokens.issueUserToken(user))).not.toMatchObject({
+      tokenId: (principal as { tokenId: string }).tokenId,
+    });
+  });
+
+  it('a media token opens one recording for one user and is no login', () => {
+    const recordingId = randomUUID();
+    const { token } = tokens.issueMediaToken({ userId: user.id, recordingId }, 60);
+    expect(tokens.verifyMedia(token, recordingId)).toEqual({ userId: user.id, recordingId });
+    expect(() => tokens.verifyMedia(token, randomUUID())).toThrow(/invalid media link/);
+    expect(() => tokens.verify(token)).toThrow(/invalid token/);
+    expect(() => tokens.verifyMedia(tokens.issueUserToken(user), recordingId)).toThrow(
+      /invalid media link/,
+    );
   });
 
   it('a recorder token verifies to a recorder principal scoped to its recording and room', () => {
