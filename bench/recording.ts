@@ -230,6 +230,12 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
   const { server, config, admin, instructorToken } = bench;
   const roomId = `bench-${participants}p-${Date.now()}`;
   const result: RunResult = { participants, roomId };
+  // The instructor's class: it records the room it owns.
+  await request(`${server.url}/api/v1/rooms`, {
+    method: 'POST',
+    token: instructorToken,
+    body: { roomId, title: `Benchmark, ${participants} participants` },
+  });
   const load = new SyntheticLoad({
     client: admin,
     roomId,

@@ -60,7 +60,10 @@ export class AuditRepository {
     const where = conditions.length > 0 ? and(...conditions) : undefined;
     const [rows, [totalRow]] = await Promise.all([
       this.#db
-        .select({ entry: auditLog, actor: { id: users.id, email: users.email, fullName: users.fullName } })
+        .select({
+          entry: auditLog,
+          actor: { id: users.id, email: users.email, fullName: users.fullName },
+        })
         .from(auditLog)
         .leftJoin(users, eq(users.id, auditLog.actorUserId))
         .where(where)

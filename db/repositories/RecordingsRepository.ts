@@ -132,7 +132,9 @@ export class RecordingsRepository {
     if (filter.to) conditions.push(lte(recordings.createdAt, filter.to));
     for (const word of (filter.q ?? '').split(/\s+/).filter(Boolean).slice(0, 8)) {
       const pattern = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      conditions.push(or(ilike(recordings.title, pattern), ilike(recordings.description, pattern))!);
+      conditions.push(
+        or(ilike(recordings.title, pattern), ilike(recordings.description, pattern))!,
+      );
     }
     if (!viewer.all) conditions.push(this.#visibleTo(viewer.userId));
     const where = and(...conditions);

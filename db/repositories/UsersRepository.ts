@@ -75,7 +75,13 @@ export class UsersRepository {
     }
     const where = and(...conditions);
     const [items, [totalRow]] = await Promise.all([
-      this.#db.select().from(users).where(where).orderBy(asc(users.email)).limit(limit).offset(offset),
+      this.#db
+        .select()
+        .from(users)
+        .where(where)
+        .orderBy(asc(users.email))
+        .limit(limit)
+        .offset(offset),
       this.#db.select({ total: count() }).from(users).where(where),
     ]);
     return { items, total: totalRow?.total ?? 0 };

@@ -41,6 +41,11 @@ export interface Classroom {
   server: TestServer;
   users: { instructor: TestUser; student1: TestUser; student2: TestUser };
   createUser(role: UserRole, name?: string): Promise<TestUser>;
+  /**
+   * Creates the class `roomId`: owned by the instructor, both students its
+   * members (rooms admit only their owner, members and admins). Returns the id.
+   */
+  createClass(roomId: string): Promise<string>;
 }
 
 export interface Participant {
@@ -89,6 +94,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           server,
           users,
           createUser: (role, name) => server.createUser(role, name),
+          createClass: (roomId) =>
+            server.createRoom(users.instructor, {
+              roomId,
+              members: [users.student1, users.student2],
+            }),
         });
       } finally {
         await server.close();

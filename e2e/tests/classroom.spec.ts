@@ -18,7 +18,7 @@ test('two participants in one room each see the other’s video playing', async 
   classroom,
   openParticipant,
 }, testInfo) => {
-  const roomId = uniqueRoomId(testInfo);
+  const roomId = await classroom.createClass(uniqueRoomId(testInfo));
   const { instructor, student1 } = classroom.users;
   const teacher = await openParticipant(instructor);
   const student = await openParticipant(student1);
@@ -38,7 +38,7 @@ test('a student sees no Record button and an instructor does', async ({
   classroom,
   openParticipant,
 }, testInfo) => {
-  const roomId = uniqueRoomId(testInfo);
+  const roomId = await classroom.createClass(uniqueRoomId(testInfo));
   const teacher = await openParticipant(classroom.users.instructor);
   const student = await openParticipant(classroom.users.student1);
 
@@ -59,7 +59,7 @@ test('leaving removes the participant’s tile for the others', async ({
   classroom,
   openParticipant,
 }, testInfo) => {
-  const roomId = uniqueRoomId(testInfo);
+  const roomId = await classroom.createClass(uniqueRoomId(testInfo));
   const { instructor, student1, student2 } = classroom.users;
   const teacher = await openParticipant(instructor);
   const first = await openParticipant(student1);
@@ -87,7 +87,7 @@ test('turning the camera and mic off shows it to the others, and on again resume
   classroom,
   openParticipant,
 }, testInfo) => {
-  const roomId = uniqueRoomId(testInfo);
+  const roomId = await classroom.createClass(uniqueRoomId(testInfo));
   const { instructor, student1 } = classroom.users;
   const teacher = await openParticipant(instructor);
   const student = await openParticipant(student1);

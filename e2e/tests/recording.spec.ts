@@ -29,7 +29,7 @@ test('an instructor records three participants and gets a seekable composite Web
   openParticipantInOwnBrowser,
 }, testInfo) => {
   test.setTimeout(180_000);
-  const roomId = uniqueRoomId(testInfo, 'rec');
+  const roomId = await classroom.createClass(uniqueRoomId(testInfo, 'rec'));
   const { instructor, student1, student2 } = classroom.users;
   const people = await Promise.all(
     [instructor, student1, student2].map((u, i) =>

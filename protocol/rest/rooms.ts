@@ -1,6 +1,13 @@
 /** The rooms API: classes with an owner, members and an access mode. */
 import { z } from 'zod';
-import { emailSchema, pageSchema, paginationQuery, roomIdSchema, timestamp, userRefSchema } from './common';
+import {
+  emailSchema,
+  pageSchema,
+  paginationQuery,
+  roomIdSchema,
+  timestamp,
+  userRefSchema,
+} from './common';
 
 export const roomAccessValues = ['members', 'open'] as const;
 export const roomMemberRoles = ['student', 'instructor'] as const;

@@ -32,6 +32,9 @@ export type SessionJson = z.infer<typeof sessionSchema>;
 export const userEnvelopeSchema = z.object({ user: publicUserSchema });
 
 /** GET /users (admins): find accounts by part of their email or name. */
-export const listUsersQuery = z.object({ q: z.string().trim().max(200).optional(), ...paginationQuery });
+export const listUsersQuery = z.object({
+  q: z.string().trim().max(200).optional(),
+  ...paginationQuery,
+});
 export const userPageSchema = pageSchema(publicUserSchema);
 export type UserPageJson = z.infer<typeof userPageSchema>;

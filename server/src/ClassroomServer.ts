@@ -124,7 +124,8 @@ export class ClassroomServer {
       if (config.database.seedDemoUsers) {
         const created = await seedDemoUsers(users);
         if (created > 0) log.info({ created }, 'demo users seeded (see README)');
-        if (await seedDemoRoom(users, roomRecords)) log.info('demo room "demo" seeded (see README)');
+        if (await seedDemoRoom(users, roomRecords))
+          log.info('demo room "demo" seeded (see README)');
       }
       this.#workers = await MediasoupWorkerPool.create({
         numWorkers: config.mediasoup.numWorkers,
@@ -195,11 +196,15 @@ export class ClassroomServer {
         apiRouters: [
           [
             '/users',
-            userRoutes(ctx, { onAccountChanged: (userId) => this.#signalling?.disconnectUser(userId) }),
+            userRoutes(ctx, {
+              onAccountChanged: (userId) => this.#signalling?.disconnectUser(userId),
+            }),
           ],
           [
             '/rooms',
-            roomRoutes(ctx, { onMemberRemoved: (roomId, userId) => void this.#evict(roomId, userId) }),
+            roomRoutes(ctx, {
+              onMemberRemoved: (roomId, userId) => void this.#evict(roomId, userId),
+            }),
           ],
           ['/audit', auditRoutes(ctx)],
           ['/recordings', recordingRoutes(ctx, recording)],
@@ -225,8 +230,14 @@ export class ClassroomServer {
         roomAccess: ctx.roomAccess,
         onRoomCreated: (roomId, userId) =>
           void ctx.audit
-            .record({ actorUserId: userId, action: 'room.create', details: { roomId, via: 'join' } })
-            .catch((error: unknown) => log.warn({ err: error, roomId }, 'could not audit a room creation')),
+            .record({
+              actorUserId: userId,
+              action: 'room.create',
+              details: { roomId, via: 'join' },
+            })
+            .catch((error: unknown) =>
+              log.warn({ err: error, roomId }, 'could not audit a room creation'),
+            ),
         logger: this.#rootLogger,
         recorderTokenValidator: (principal) => recording.isRecorderTokenValid(principal),
         activeRecordingFor: (roomId) => recording.activeRecordingFor(roomId),
@@ -275,7 +286,10 @@ export class ClassroomServer {
         peer.close();
       }
     } catch (error) {
-      this.#logger.warn({ err: error, roomId, userId }, 'could not take a removed member out of the room');
+      this.#logger.warn(
+        { err: error, roomId, userId },
+        'could not take a removed member out of the room',
+      );
     }
   }
 

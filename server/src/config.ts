@@ -50,7 +50,12 @@ const envSchema = z.object({
   /** Failed logins per email per window. */
   AUTH_RATE_LIMIT_PER_EMAIL: z.coerce.number().int().positive().default(10),
   /** Lifetime of a playback URL (each request through it is still authorized). */
-  MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(4 * 3600),
+  MEDIA_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(86_400)
+    .default(4 * 3600),
 
   MEDIASOUP_WORKER_BIN: optionalString,
   MEDIASOUP_NUM_WORKERS: z.coerce.number().int().positive().optional(),

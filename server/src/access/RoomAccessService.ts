@@ -28,7 +28,8 @@ export class RoomAccessService {
   async describe(subject: AccessSubject, roomId: string): Promise<RoomForCaller | undefined> {
     const room = await this.#rooms.findById(roomId);
     if (!room) return undefined;
-    const memberRole = (await this.#rooms.membershipsOf(subject.userId, [roomId])).get(roomId) ?? null;
+    const memberRole =
+      (await this.#rooms.membershipsOf(subject.userId, [roomId])).get(roomId) ?? null;
     return { room, memberRole, permissions: roomPermissions(subject, room, memberRole) };
   }
 

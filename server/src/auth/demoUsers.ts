@@ -54,7 +54,10 @@ export async function seedDemoUsers(users: UsersRepository): Promise<number> {
 export const DEMO_ROOM_ID = 'demo';
 
 /** Creates the demo room if it does not exist (and only then adds its members); true if created. */
-export async function seedDemoRoom(users: UsersRepository, rooms: RoomsRepository): Promise<boolean> {
+export async function seedDemoRoom(
+  users: UsersRepository,
+  rooms: RoomsRepository,
+): Promise<boolean> {
   const instructor = await users.findByEmail('instructor@example.com');
   if (!instructor) return false;
   const { created } = await rooms.ensure({

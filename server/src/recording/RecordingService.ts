@@ -141,7 +141,10 @@ export class RecordingService {
     actor: UserPrincipal,
     origin: RequestOrigin = noOrigin,
   ): Promise<RecordingRow> {
-    await this.#ctx.roomAccess.requireRecord({ userId: actor.userId, role: actor.role }, input.roomId);
+    await this.#ctx.roomAccess.requireRecord(
+      { userId: actor.userId, role: actor.role },
+      input.roomId,
+    );
     return this.#queue.run(`room:${input.roomId}`, async () => {
       if (this.#closed) throw new UnavailableError('server is shutting down');
       if (this.activeRecordingFor(input.roomId)) {

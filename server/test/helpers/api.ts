@@ -32,6 +32,8 @@ export async function callApi(
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const type = res.headers.get('content-type') ?? '';
-  const parsed: unknown = type.includes('application/json') ? await res.json() : await res.arrayBuffer();
+  const parsed: unknown = type.includes('application/json')
+    ? await res.json()
+    : await res.arrayBuffer();
   return { status: res.status, body: parsed, headers: res.headers };
 }

@@ -20,7 +20,10 @@ export interface AuthRateLimitOptions {
 function refuse(message: string): RequestHandler {
   return (req, res, next) => {
     const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-    const retryAfter = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000));
+    const retryAfter = Math.max(
+      1,
+      Math.ceil(((resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000),
+    );
     res.setHeader('Retry-After', String(retryAfter));
     next(new TooManyRequestsError(message, retryAfter));
   };
@@ -40,7 +43,10 @@ export function perIpAuthLimit({ windowSeconds, perIp }: AuthRateLimitOptions): 
 }
 
 /** Failed logins for one email, whatever IP they come from. */
-export function perEmailLoginLimit({ windowSeconds, perEmail }: AuthRateLimitOptions): RequestHandler {
+export function perEmailLoginLimit({
+  windowSeconds,
+  perEmail,
+}: AuthRateLimitOptions): RequestHandler {
   return rateLimit({
     windowMs: windowSeconds * 1000,
     limit: perEmail,

@@ -13,7 +13,12 @@ export function auditRoutes(ctx: AppContext): Router {
   router.get('/', async (req, res) => {
     const q = parseInput(listAuditQuery, req.query, 'query');
     const { items, total } = await ctx.audit.list(q);
-    const body: AuditPageJson = { items: items.map(auditEntryJson), total, limit: q.limit, offset: q.offset };
+    const body: AuditPageJson = {
+      items: items.map(auditEntryJson),
+      total,
+      limit: q.limit,
+      offset: q.offset,
+    };
     res.json(body);
   });
 

@@ -27,7 +27,11 @@ export function authRoutes(ctx: AppContext): Router {
         passwordHash: await hashPassword(input.password),
         role: 'student',
       });
-      await ctx.audit.record({ actorUserId: user.id, action: 'user.register', ...requestOrigin(req) });
+      await ctx.audit.record({
+        actorUserId: user.id,
+        action: 'user.register',
+        ...requestOrigin(req),
+      });
       const body: SessionJson = { token: ctx.tokens.issueUserToken(user), user: publicUser(user) };
       res.status(201).json(body);
     } catch (error) {
@@ -61,7 +65,11 @@ export function authRoutes(ctx: AppContext): Router {
   router.post('/logout', authenticate(ctx.authenticator), async (req, res) => {
     const user = userOf(res);
     await ctx.authenticator.revoke(user);
-    await ctx.audit.record({ actorUserId: user.userId, action: 'user.logout', ...requestOrigin(req) });
+    await ctx.audit.record({
+      actorUserId: user.userId,
+      action: 'user.logout',
+      ...requestOrigin(req),
+    });
     res.json({ success: true });
   });
 

@@ -97,7 +97,11 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
     if (!account) throw new ForbiddenError('invalid media link');
     const { row } = await access.require({ userId: account.id, role: account.role }, id, 'view');
     const file = await readyFile(row);
-    await sendRecordingFile(req, res, file, { etag: `"${row.sha256}"`, disposition: 'inline', name: downloadName(row) });
+    await sendRecordingFile(req, res, file, {
+      etag: `"${row.sha256}"`,
+      disposition: 'inline',
+      name: downloadName(row),
+    });
   });
 
   router.use(authenticate(ctx.authenticator));
@@ -128,12 +132,17 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
   router.get('/', async (req, res) => {
     const user = userOf(res);
     const q = parseInput(listRecordingsQuery, req.query, 'query');
-    const viewer = user.role === 'admin' ? ({ all: true } as const) : ({ all: false, userId: user.userId } as const);
+    const viewer =
+      user.role === 'admin'
+        ? ({ all: true } as const)
+        : ({ all: false, userId: user.userId } as const);
     const { items, total } = await ctx.recordings.list(q, viewer);
     const levels = await access.levelsOf(subjectOf(user), items);
     const body: RecordingPageJson = {
       // The query already kept only what the caller may view; a null level here would be a policy/query mismatch.
-      items: levels.flatMap(({ row, level, room }) => (level ? [recordingJson(row, level, room)] : [])),
+      items: levels.flatMap(({ row, level, room }) =>
+        level ? [recordingJson(row, level, room)] : [],
+      ),
       total,
       limit: q.limit,
       offset: q.offset,
@@ -196,7 +205,11 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
         ...requestOrigin(req),
       });
     }
-    await sendRecordingFile(req, res, file, { etag, disposition: 'attachment', name: downloadName(row) });
+    await sendRecordingFile(req, res, file, {
+      etag,
+      disposition: 'attachment',
+      name: downloadName(row),
+    });
   });
 
   router.post('/:id/playback', async (req, res) => {
@@ -224,7 +237,8 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
   router.get('/:id/thumbnail', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const { row } = await access.require(subjectOf(userOf(res)), id, 'view');
-    if (typeof row.metadata.thumbnail !== 'string') throw new NotFoundError('this recording has no thumbnail');
+    if (typeof row.metadata.thumbnail !== 'string')
+      throw new NotFoundError('this recording has no thumbnail');
     const path = join(service.recordingDir(row.roomId, row.id), 'thumbnail.jpg');
     await stat(path).catch(() => {
       throw new NotFoundError('this recording has no thumbnail');
@@ -232,10 +246,14 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
     // Private: a shared cache must never hand one user's thumbnail to another.
     res.setHeader('Cache-Control', 'private, max-age=300');
     await new Promise<void>((resolve, reject) => {
-      res.sendFile(path, { etag: true, lastModified: true, headers: { 'Content-Type': 'image/jpeg' } }, (error) => {
-        if (error && !res.headersSent) reject(error);
-        else resolve();
-      });
+      res.sendFile(
+        path,
+        { etag: true, lastModified: true, headers: { 'Content-Type': 'image/jpeg' } },
+        (error) => {
+          if (error && !res.headersSent) reject(error);
+          else resolve();
+        },
+      );
     });
   });
 
@@ -258,14 +276,18 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
     if (input.role) {
       grantee = { role: input.role };
     } else {
-      const target = input.email ? await ctx.users.findByEmail(input.email) : await ctx.users.findById(input.userId!);
+      const target = input.email
+        ? await ctx.users.findByEmail(input.email)
+        : await ctx.users.findById(input.userId!);
       if (!target) throw new NotFoundError('no account with this email or id');
       if (target.id === user.userId) throw new BadRequestError('you cannot share with yourself');
       grantee = { userId: target.id };
     }
     const existing = await ctx.shares.findForGrantee(id, grantee);
     if (existing && !canChangeShare(level, subjectOf(user), existing)) {
-      throw new ForbiddenError('this share was given by someone else; only a manager may change it');
+      throw new ForbiddenError(
+        'this share was given by someone else; only a manager may change it',
+      );
     }
     const { share, created } = await ctx.shares.upsert({
       recordingId: id,
@@ -292,7 +314,9 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
     const share = await ctx.shares.findById(id, shareId);
     if (!share) throw new NotFoundError('share not found');
     if (!canChangeShare(level, subjectOf(user), share)) {
-      throw new ForbiddenError('this share was given by someone else; only a manager may revoke it');
+      throw new ForbiddenError(
+        'this share was given by someone else; only a manager may revoke it',
+      );
     }
     await ctx.shares.delete(id, shareId);
     await ctx.audit.record({
@@ -385,7 +409,12 @@ async function sendRecordingFile(
   await new Promise<void>((resolve, reject) => {
     res.sendFile(
       path,
-      { etag: false, acceptRanges: true, lastModified: false, headers: { 'Content-Type': 'video/webm' } },
+      {
+        etag: false,
+        acceptRanges: true,
+        lastModified: false,
+        headers: { 'Content-Type': 'video/webm' },
+      },
       (error) => {
         if (error && !res.headersSent) reject(error);
         else resolve();

@@ -22,7 +22,12 @@ import {
 } from '#protocol/rest/rooms';
 import type { UserRef } from '#protocol/rest/common';
 import { canCreateRoom, roomPermissions, type RoomPermissions } from '../../access/roomPolicy';
-import { authenticate, requestOrigin, userOf, type UserPrincipal } from '../middlewares/authenticate';
+import {
+  authenticate,
+  requestOrigin,
+  userOf,
+  type UserPrincipal,
+} from '../middlewares/authenticate';
 import { parseInput } from '../validate';
 
 export interface RoomRoutesOptions {
@@ -59,7 +64,10 @@ export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptio
   router.use(authenticate(ctx.authenticator));
 
   async function detail(user: UserPrincipal, roomId: string): Promise<RoomDetailJson> {
-    const { room, memberRole, permissions } = await ctx.roomAccess.requireVisible(subjectOf(user), roomId);
+    const { room, memberRole, permissions } = await ctx.roomAccess.requireVisible(
+      subjectOf(user),
+      roomId,
+    );
     const [owners, members] = await Promise.all([
       ctx.users.refsByIds([room.ownerId]),
       ctx.rooms.listMembers(roomId),
@@ -76,7 +84,8 @@ export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptio
 
   router.post('/', async (req, res) => {
     const user = userOf(res);
-    if (!canCreateRoom(user.role)) throw new ForbiddenError('only instructors and admins can create rooms');
+    if (!canCreateRoom(user.role))
+      throw new ForbiddenError('only instructors and admins can create rooms');
     const input = parseInput(createRoomBody, req.body, 'room');
     try {
       await ctx.rooms.create({
@@ -86,7 +95,8 @@ export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptio
         access: input.access ?? 'members',
       });
     } catch (error) {
-      if (error instanceof RoomExistsError) throw new ConflictError('a room with this id already exists');
+      if (error instanceof RoomExistsError)
+        throw new ConflictError('a room with this id already exists');
       throw error;
     }
     await ctx.audit.record({

@@ -32,7 +32,12 @@ export function userRoutes(ctx: AppContext, { onAccountChanged }: UserRoutesOpti
   router.get('/', async (req, res) => {
     const q = parseInput(listUsersQuery, req.query, 'query');
     const { items, total } = await ctx.users.search(q);
-    const body: UserPageJson = { items: items.map(publicUser), total, limit: q.limit, offset: q.offset };
+    const body: UserPageJson = {
+      items: items.map(publicUser),
+      total,
+      limit: q.limit,
+      offset: q.offset,
+    };
     res.json(body);
   });
 

@@ -49,7 +49,18 @@ const callers = [
   'admin',
 ] as const;
 type Caller = (typeof callers)[number];
-type Cells = readonly [number, number, number, number, number, number, number, number, number, number];
+type Cells = readonly [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 interface World {
   t: TestServer;
@@ -79,8 +90,12 @@ interface Endpoint {
   undo?(w: World, caller: Caller, res: ApiResponse): Promise<void>;
 }
 
-const json = (w: World, path: string, token: string | undefined, init: { method?: string; body?: unknown } = {}) =>
-  callApi(w.t.url, path, { token, ...init });
+const json = (
+  w: World,
+  path: string,
+  token: string | undefined,
+  init: { method?: string; body?: unknown } = {},
+) => callApi(w.t.url, path, { token, ...init });
 
 //                                  anon memb nonM view  dl  shar oIns recO roomO admin
 const endpoints: Endpoint[] = [
@@ -142,7 +157,9 @@ const endpoints: Endpoint[] = [
     name: 'DELETE /recordings/:id/shares/:shareId (given by the recording owner)',
     expected: [401, 403, 404, 403, 403, 403, 404, 200, 200, 200],
     call: async (w, _c, token) =>
-      json(w, `/recordings/${w.x}/shares/${await w.bystanderShareId()}`, token, { method: 'DELETE' }),
+      json(w, `/recordings/${w.x}/shares/${await w.bystanderShareId()}`, token, {
+        method: 'DELETE',
+      }),
   },
   {
     name: 'GET /recordings/:id/audit',
@@ -155,14 +172,19 @@ const endpoints: Endpoint[] = [
     expected: [401, 403, 404, 403, 403, 403, 404, 200, 200, 200],
     schema: recordingSchema,
     call: (w, c, token) =>
-      json(w, `/recordings/${w.x}`, token, { method: 'PATCH', body: { description: `edited by ${c}` } }),
+      json(w, `/recordings/${w.x}`, token, {
+        method: 'PATCH',
+        body: { description: `edited by ${c}` },
+      }),
   },
   {
     name: 'DELETE /recordings/:id',
     expected: [401, 403, 404, 403, 403, 403, 404, 200, 200, 200],
     // Those who may delete get a fresh recording each, so X stays for the other cells.
     call: async (w, c, token) => {
-      const target = ['recordingOwner', 'roomOwner', 'admin'].includes(c) ? await w.freshReady() : w.x;
+      const target = ['recordingOwner', 'roomOwner', 'admin'].includes(c)
+        ? await w.freshReady()
+        : w.x;
       return json(w, `/recordings/${target}`, token, { method: 'DELETE' });
     },
   },
@@ -178,10 +200,15 @@ const endpoints: Endpoint[] = [
     expected: [401, 403, 403, 403, 403, 403, 403, 201, 201, 201],
     schema: startedRecordingSchema,
     call: (w, _c, token) =>
-      json(w, '/recordings/start', token, { method: 'POST', body: { roomId: w.roomStart, title: 'matrix' } }),
+      json(w, '/recordings/start', token, {
+        method: 'POST',
+        body: { roomId: w.roomStart, title: 'matrix' },
+      }),
     async undo(w, _c, res) {
       const { recordingId } = startedRecordingSchema.parse(res.body);
-      const stopped = await json(w, `/recordings/${recordingId}/stop`, w.users.admin.token, { method: 'POST' });
+      const stopped = await json(w, `/recordings/${recordingId}/stop`, w.users.admin.token, {
+        method: 'POST',
+      });
       expect(stopped.status).toBe(200);
     },
   },
@@ -201,7 +228,8 @@ const endpoints: Endpoint[] = [
     name: 'PATCH /rooms/:roomId',
     expected: [401, 403, 404, 404, 404, 404, 404, 403, 200, 200],
     schema: roomDetailSchema,
-    call: (w, c, token) => json(w, `/rooms/${w.roomR}`, token, { method: 'PATCH', body: { title: `Room R (${c})` } }),
+    call: (w, c, token) =>
+      json(w, `/rooms/${w.roomR}`, token, { method: 'PATCH', body: { title: `Room R (${c})` } }),
   },
   {
     name: 'POST /rooms/:roomId/members',
@@ -226,7 +254,9 @@ const endpoints: Endpoint[] = [
         role: 'student',
         addedBy: w.users.roomOwner.id,
       });
-      const res = await json(w, `/rooms/${w.roomR}/members/${w.bystander.id}`, token, { method: 'DELETE' });
+      const res = await json(w, `/rooms/${w.roomR}/members/${w.bystander.id}`, token, {
+        method: 'DELETE',
+      });
       await w.t.server.context.rooms.removeMember(w.roomR, w.bystander.id);
       return res;
     },
@@ -269,7 +299,10 @@ const levelOnX: Record<Caller, string | null> = {
 
 interface Mode {
   name: string;
-  start(env: Record<string, string>, launcher: FakeRecorderBotLauncher): Promise<{ t: TestServer; close(): Promise<void> }>;
+  start(
+    env: Record<string, string>,
+    launcher: FakeRecorderBotLauncher,
+  ): Promise<{ t: TestServer; close(): Promise<void> }>;
 }
 
 const modes: Mode[] = [
@@ -285,7 +318,10 @@ const modes: Mode[] = [
     async start(env, launcher) {
       const database = await createPostgresDatabase();
       try {
-        const t = await startTestServer({ ...env, DATABASE_URL: database.url }, { botLauncher: launcher });
+        const t = await startTestServer(
+          { ...env, DATABASE_URL: database.url },
+          { botLauncher: launcher },
+        );
         return {
           t,
           async close() {
@@ -320,7 +356,8 @@ describe.each(modes)('authorization matrix on $name', (mode) => {
     await (await launcher.botFor(recordingId)).upload(2);
     await callApi(t.url, `/recordings/${recordingId}/stop`, { method: 'POST', token: owner.token });
     await vi.waitFor(
-      async () => expect((await t.server.context.recordings.findById(recordingId))?.status).toBe('ready'),
+      async () =>
+        expect((await t.server.context.recordings.findById(recordingId))?.status).toBe('ready'),
       { timeout: 30_000, interval: 100 },
     );
     return recordingId;
@@ -375,7 +412,11 @@ describe.each(modes)('authorization matrix on $name', (mode) => {
     world.x = await recordReady(roomR, users.recordingOwner);
     world.z = await recordReady(roomR, users.recordingOwner);
     const share = (body: Record<string, unknown>) =>
-      callApi(t.url, `/recordings/${world.x}/shares`, { method: 'POST', token: users.recordingOwner.token, body });
+      callApi(t.url, `/recordings/${world.x}/shares`, {
+        method: 'POST',
+        token: users.recordingOwner.token,
+        body,
+      });
     for (const res of [
       await share({ role: 'student', permission: 'view' }),
       await share({ email: users.studentView.email, permission: 'view' }),
@@ -403,19 +444,22 @@ describe.each(modes)('authorization matrix on $name', (mode) => {
     callers.map((caller, i) => ({ endpoint, caller, status: endpoint.expected[i]! })),
   );
 
-  it.each(cells)('$endpoint.name by $caller answers $status', async ({ endpoint, caller, status }) => {
-    const token = caller === 'anonymous' ? undefined : world.users[caller].token;
-    const res = await endpoint.call(world, caller, token);
-    expect(res.status, JSON.stringify(res.body)).toBe(status);
-    if (status >= 400) {
-      expect(errorBodySchema.parse(res.body).error.code).toBe(
-        { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' }[status],
-      );
-    } else {
-      if (endpoint.schema) endpoint.schema.parse(res.body);
-      await endpoint.undo?.(world, caller, res);
-    }
-  });
+  it.each(cells)(
+    '$endpoint.name by $caller answers $status',
+    async ({ endpoint, caller, status }) => {
+      const token = caller === 'anonymous' ? undefined : world.users[caller].token;
+      const res = await endpoint.call(world, caller, token);
+      expect(res.status, JSON.stringify(res.body)).toBe(status);
+      if (status >= 400) {
+        expect(errorBodySchema.parse(res.body).error.code).toBe(
+          { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' }[status],
+        );
+      } else {
+        if (endpoint.schema) endpoint.schema.parse(res.body);
+        await endpoint.undo?.(world, caller, res);
+      }
+    },
+  );
 
   it.each(callers.map((caller, i) => ({ caller, status: socketJoin[i]! })))(
     'socket join of the room by $caller answers $status',
@@ -442,11 +486,14 @@ describe.each(modes)('authorization matrix on $name', (mode) => {
   it.each(callers.filter((c) => c !== 'anonymous'))(
     'X carries the level %s holds, in the list and on its own',
     async (caller) => {
-      const token = world.users[caller as Exclude<Caller, 'anonymous'>].token;
-      const list = recordingPageSchema.parse((await callApi(world.t.url, '/recordings?limit=100', { token })).body);
+      const token = world.users[caller].token;
+      const list = recordingPageSchema.parse(
+        (await callApi(world.t.url, '/recordings?limit=100', { token })).body,
+      );
       expect(list.items.find((r) => r.id === world.x)?.access ?? null).toBe(levelOnX[caller]);
       const one = await callApi(world.t.url, `/recordings/${world.x}`, { token });
-      if (levelOnX[caller]) expect(recordingDetailSchema.parse(one.body).access).toBe(levelOnX[caller]);
+      if (levelOnX[caller])
+        expect(recordingDetailSchema.parse(one.body).access).toBe(levelOnX[caller]);
       else expect(one.status).toBe(404);
     },
   );
@@ -500,15 +547,33 @@ describe.each(modes)('authorization matrix on $name', (mode) => {
     });
     expect(created.status).toBe(201);
     const { shareId } = shareSchema.parse(created.body);
-    expect((await callApi(t.url, `/recordings/${world.z}/download`, { token: world.bystander.token })).status).toBe(200);
+    expect(
+      (await callApi(t.url, `/recordings/${world.z}/download`, { token: world.bystander.token }))
+        .status,
+    ).toBe(200);
     const playback = playbackSchema.parse(
-      (await callApi(t.url, `/recordings/${world.z}/playback`, { method: 'POST', token: world.bystander.token })).body,
+      (
+        await callApi(t.url, `/recordings/${world.z}/playback`, {
+          method: 'POST',
+          token: world.bystander.token,
+        })
+      ).body,
     );
-    expect((await fetch(`${t.url}${playback.url}`, { headers: { range: 'bytes=0-99' } })).status).toBe(206);
-    const revoked = await callApi(t.url, `/recordings/${world.z}/shares/${shareId}`, { method: 'DELETE', token: owner });
+    expect(
+      (await fetch(`${t.url}${playback.url}`, { headers: { range: 'bytes=0-99' } })).status,
+    ).toBe(206);
+    const revoked = await callApi(t.url, `/recordings/${world.z}/shares/${shareId}`, {
+      method: 'DELETE',
+      token: owner,
+    });
     expect(revoked.status).toBe(200);
-    expect((await callApi(t.url, `/recordings/${world.z}/download`, { token: world.bystander.token })).status).toBe(404);
+    expect(
+      (await callApi(t.url, `/recordings/${world.z}/download`, { token: world.bystander.token }))
+        .status,
+    ).toBe(404);
     // The playback URL it was given stops working too: the policy is asked on every request.
-    expect((await fetch(`${t.url}${playback.url}`, { headers: { range: 'bytes=0-99' } })).status).toBe(404);
+    expect(
+      (await fetch(`${t.url}${playback.url}`, { headers: { range: 'bytes=0-99' } })).status,
+    ).toBe(404);
   });
 });

@@ -34,7 +34,9 @@ describe('accounts that change', () => {
   it('a demotion made through the API takes effect on the next request', async () => {
     const teacher = await t.createUser('instructor');
     const room = { roomId: `demote-${Date.now().toString(36)}`, title: 'x' };
-    expect((await callApi(t.url, '/rooms', { method: 'POST', token: teacher.token, body: room })).status).toBe(201);
+    expect(
+      (await callApi(t.url, '/rooms', { method: 'POST', token: teacher.token, body: room })).status,
+    ).toBe(201);
     const demoted = await callApi(t.url, `/users/${teacher.id}`, {
       method: 'PATCH',
       token: admin.token,
@@ -48,7 +50,9 @@ describe('accounts that change', () => {
       body: { ...room, roomId: `${room.roomId}-2` },
     });
     expect(again.status).toBe(403);
-    const me = userEnvelopeSchema.parse((await callApi(t.url, '/auth/me', { token: teacher.token })).body);
+    const me = userEnvelopeSchema.parse(
+      (await callApi(t.url, '/auth/me', { token: teacher.token })).body,
+    );
     expect(me.user.role).toBe('student');
   });
 
@@ -65,8 +69,13 @@ describe('accounts that change', () => {
   it('a deleted account can no longer use its token, sign in, or stay connected', async () => {
     const user = await t.createUser('student');
     const client = await clients.connect(t.url, user.token);
-    const disconnected = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
-    const deleted = await callApi(t.url, `/users/${user.id}`, { method: 'DELETE', token: admin.token });
+    const disconnected = new Promise<string>((resolve) =>
+      client.socket.once('disconnect', resolve),
+    );
+    const deleted = await callApi(t.url, `/users/${user.id}`, {
+      method: 'DELETE',
+      token: admin.token,
+    });
     expect(deleted.status).toBe(200);
     expect(await disconnected).toBe('io server disconnect');
     const me = await callApi(t.url, '/auth/me', { token: user.token });
@@ -84,13 +93,22 @@ describe('accounts that change', () => {
   it('logout revokes exactly the token it was called with', async () => {
     const user = await t.createUser('student');
     const second = sessionSchema.parse(
-      (await callApi(t.url, '/auth/login', { method: 'POST', body: { email: user.email, password: user.password } })).body,
+      (
+        await callApi(t.url, '/auth/login', {
+          method: 'POST',
+          body: { email: user.email, password: user.password },
+        })
+      ).body,
     );
-    expect((await callApi(t.url, '/auth/logout', { method: 'POST', token: user.token })).status).toBe(200);
+    expect(
+      (await callApi(t.url, '/auth/logout', { method: 'POST', token: user.token })).status,
+    ).toBe(200);
     const dead = await callApi(t.url, '/auth/me', { token: user.token });
     expect(dead.status).toBe(401);
     expect(errorBodySchema.parse(dead.body).error.message).toBe('token revoked');
-    expect((await clients.refusal(t.url, { token: user.token })).data).toEqual({ code: 'unauthorized' });
+    expect((await clients.refusal(t.url, { token: user.token })).data).toEqual({
+      code: 'unauthorized',
+    });
     // The other session of the same account is untouched.
     expect((await callApi(t.url, '/auth/me', { token: second.token })).status).toBe(200);
   });
@@ -107,7 +125,10 @@ describe('accounts that change', () => {
     expect((await attempt(user.password)).status).toBe(429);
     // Another account is not affected by this one's limit.
     const other = await t.createUser('student');
-    const ok = await callApi(t.url, '/auth/login', { method: 'POST', body: { email: other.email, password: other.password } });
+    const ok = await callApi(t.url, '/auth/login', {
+      method: 'POST',
+      body: { email: other.email, password: other.password },
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -116,11 +137,24 @@ describe('accounts that change', () => {
     const body = { email, password: 'a long enough password', fullName: 'New Person' };
     const refused = await callApi(t.url, '/auth/register', { method: 'POST', body });
     expect(refused.status).toBe(403);
-    expect((await callApi(t.url, '/users', { method: 'POST', token: admin.token, body: { ...body, role: 'instructor' } })).status).toBe(201);
-    const login = await callApi(t.url, '/auth/login', { method: 'POST', body: { email, password: body.password } });
+    expect(
+      (
+        await callApi(t.url, '/users', {
+          method: 'POST',
+          token: admin.token,
+          body: { ...body, role: 'instructor' },
+        })
+      ).status,
+    ).toBe(201);
+    const login = await callApi(t.url, '/auth/login', {
+      method: 'POST',
+      body: { email, password: body.password },
+    });
     expect(sessionSchema.parse(login.body).user.role).toBe('instructor');
     const student = await t.createUser('student');
-    expect((await callApi(t.url, '/users', { method: 'POST', token: student.token, body })).status).toBe(403);
+    expect(
+      (await callApi(t.url, '/users', { method: 'POST', token: student.token, body })).status,
+    ).toBe(403);
   });
 });
 

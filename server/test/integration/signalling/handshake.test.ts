@@ -101,7 +101,7 @@ describe('signalling handshake', () => {
         httpServer: http,
         rooms: t.server.rooms,
         authenticator: t.server.context.authenticator,
-    roomAccess: t.server.context.roomAccess,
+        roomAccess: t.server.context.roomAccess,
         logger: createLogger('silent', { pretty: false }),
         recorderTokenValidator: async (principal) => {
           validated.push(principal);

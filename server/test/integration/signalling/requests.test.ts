@@ -184,7 +184,12 @@ describe('signalling requests: validation and error acks', () => {
   it('a second join on the same socket gets invalid_state', async () => {
     const client = await clients.connect(t.url, student.token);
     await client.ok('join', { roomId: await openRoom(t) });
-    const message = await expectError(client, 'join', { roomId: await openRoom(t) }, 'invalid_state');
+    const message = await expectError(
+      client,
+      'join',
+      { roomId: await openRoom(t) },
+      'invalid_state',
+    );
     expect(message).toMatch(/leave it first/);
   });
 

@@ -34,7 +34,12 @@ describe('recordingAccessLevel', () => {
 
   it('gives nobody else anything without a share, members and instructors included', () => {
     expect(recordingAccessLevel(me, { ...base, memberRole: 'student' })).toBeNull();
-    expect(recordingAccessLevel({ userId: 'me', role: 'instructor' }, { ...base, memberRole: 'instructor' })).toBeNull();
+    expect(
+      recordingAccessLevel(
+        { userId: 'me', role: 'instructor' },
+        { ...base, memberRole: 'instructor' },
+      ),
+    ).toBeNull();
   });
 
   it('a share to the user gives its permission; to someone else, nothing', () => {
@@ -55,7 +60,9 @@ describe('recordingAccessLevel', () => {
   });
 
   it('a room whose record is gone gives its old owner nothing through it', () => {
-    expect(recordingAccessLevel({ userId: 'owner', role: 'instructor' }, { ...base, roomOwnerId: null })).toBeNull();
+    expect(
+      recordingAccessLevel({ userId: 'owner', role: 'instructor' }, { ...base, roomOwnerId: null }),
+    ).toBeNull();
   });
 });
 

@@ -16,7 +16,9 @@ describe('roomPermissions', () => {
   });
 
   it('an open room lets every signed-in user join, and nothing more', () => {
-    expect(roomPermissions({ userId: 'stranger', role: 'student' }, { ...room, access: 'open' }, null)).toEqual({
+    expect(
+      roomPermissions({ userId: 'stranger', role: 'student' }, { ...room, access: 'open' }, null),
+    ).toEqual({
       join: true,
       record: false,
       manage: false,
