@@ -22,16 +22,11 @@ import {
   check,
   doublePrecision,
 } from 'drizzle-orm/pg-core';
+// Relative, not #protocol: drizzle-kit loads this file without the package's import map.
+import { recordingStatuses } from '../protocol/recordingLifecycle';
 
 export const userRoleEnum = pgEnum('user_role', ['student', 'instructor', 'admin']);
-export const recordingStatusEnum = pgEnum('recording_status', [
-  'pending',
-  'recording',
-  'stopped',
-  'processing',
-  'ready',
-  'failed',
-]);
+export const recordingStatusEnum = pgEnum('recording_status', recordingStatuses);
 export const sharePermissionEnum = pgEnum('share_permission', ['view', 'download', 'share']);
 export const roomAccessEnum = pgEnum('room_access', ['members', 'open']);
 export const roomMemberRoleEnum = pgEnum('room_member_role', ['student', 'instructor']);

@@ -28,6 +28,13 @@ import {
   type UserRole,
 } from '../schema';
 import { isUniqueViolation } from './UsersRepository';
+import {
+  activeStatuses,
+  canTransition,
+  sourcesOf,
+  terminalStatuses,
+  unfinishedStatuses,
+} from '../../protocol/recordingLifecycle';
 
 export interface NewRecording {
   roomId: string;
@@ -107,7 +114,7 @@ export class RecordingsRepository {
       .where(
         and(
           eq(recordings.roomId, roomId),
-          inArray(recordings.status, ['pending', 'recording']),
+          inArray(recordings.status, [...activeStatuses]),
           isNull(recordings.deletedAt),
         ),
       )
@@ -186,16 +193,22 @@ export class RecordingsRepository {
   }
 
   /**
-   * Moves a recording from one of `from` to `to`, with `patch`, atomically.
-   * Returns undefined when the recording was not in one of `from` (a
+   * Moves a recording to `to`, with `patch`, atomically, from any state the
+   * lifecycle table allows (or only from `from`, which must be a subset of
+   * those). Returns undefined when the recording was in none of them (a
    * concurrent transition won), so callers never overwrite a newer state.
    */
   async transition(
     id: string,
-    from: readonly RecordingStatus[],
     to: RecordingStatus,
     patch: RecordingPatch = {},
+    { from = sourcesOf(to) }: { from?: readonly RecordingStatus[] } = {},
   ): Promise<RecordingRow | undefined> {
+    const illegal = from.filter((f) => !canTransition(f, to));
+    if (illegal.length > 0) {
+      throw new Error(`the recording lifecycle forbids ${illegal.join(', ')} → ${to}`);
+    }
+    if (from.length === 0) return undefined;
     const [row] = await this.#db
       .update(recordings)
       .set({ ...patch, status: to })
@@ -237,7 +250,7 @@ export class RecordingsRepository {
       .from(recordings)
       .where(
         and(
-          inArray(recordings.status, ['ready', 'failed']),
+          inArray(recordings.status, [...terminalStatuses]),
           isNull(recordings.deletedAt),
           lt(recordings.createdAt, before),
         ),
@@ -252,10 +265,7 @@ export class RecordingsRepository {
       .select()
       .from(recordings)
       .where(
-        and(
-          inArray(recordings.status, ['pending', 'recording', 'stopped', 'processing']),
-          isNull(recordings.deletedAt),
-        ),
+        and(inArray(recordings.status, [...unfinishedStatuses]), isNull(recordings.deletedAt)),
       );
   }
 

@@ -11,15 +11,9 @@ import {
 } from './common';
 import { roomMemberRoles } from './rooms';
 
-export const recordingStatuses = [
-  'pending',
-  'recording',
-  'stopped',
-  'processing',
-  'ready',
-  'failed',
-] as const;
-export type RecordingStatusName = (typeof recordingStatuses)[number];
+import { recordingStatuses, type RecordingStatusName } from '../recordingLifecycle';
+
+export { recordingStatuses, type RecordingStatusName };
 
 /** Access levels, weakest first: each includes the ones before it. */
 export const accessLevels = ['view', 'download', 'share', 'manage'] as const;

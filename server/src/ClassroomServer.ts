@@ -64,6 +64,7 @@ export class ClassroomServer {
   #context?: AppContext;
   #url?: string;
   #closing?: Promise<void>;
+  #revocationPurge?: NodeJS.Timeout;
 
   constructor({ config, logger, botLauncher }: ClassroomServerOptions) {
     this.#injectedLauncher = botLauncher;
@@ -149,6 +150,17 @@ export class ClassroomServer {
       });
       const recordings = new RecordingsRepository(this.#database.db);
       const shares = new SharesRepository(this.#database.db);
+      const revokedTokens = new RevokedTokensRepository(this.#database.db);
+      // A revocation is needed only until its token would have expired anyway.
+      const purge = () =>
+        void revokedTokens
+          .purgeExpired()
+          .catch((error: unknown) =>
+            log.warn({ err: error }, 'could not purge expired revocations'),
+          );
+      purge();
+      this.#revocationPurge = setInterval(purge, 3_600_000);
+      this.#revocationPurge.unref();
       const ctx: AppContext = {
         config,
         logger: this.#rootLogger,
@@ -160,7 +172,7 @@ export class ClassroomServer {
         authenticator: new Authenticator({
           tokens,
           users,
-          revokedTokens: new RevokedTokensRepository(this.#database.db),
+          revokedTokens,
           cacheSeconds: config.auth.cacheSeconds,
         }),
         rooms: roomRecords,
@@ -300,6 +312,7 @@ export class ClassroomServer {
   }
 
   async #doClose(): Promise<void> {
+    clearInterval(this.#revocationPurge);
     await this.#retention?.close();
     // Recordings first, while HTTP still accepts the bots' last slices.
     await this.#recording?.close();

@@ -14,6 +14,12 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
   let roomCounter = 0;
   /** Each test works in its own room, so tests never see each other's rows. */
   const newRoom = () => `room-${++roomCounter}-${Date.now()}`;
+  /** Takes a recording through every step of the lifecycle to ready. */
+  const walkToReady = async (id: string) => {
+    for (const to of ['recording', 'stopped', 'processing', 'ready'] as const) {
+      expect(await recordings.transition(id, to)).toMatchObject({ status: to });
+    }
+  };
 
   beforeAll(async () => {
     database = await driver.open();
@@ -53,7 +59,7 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
     await expect(
       recordings.create({ roomId, title: 'second', startedBy: instructorId }),
     ).rejects.toBeInstanceOf(ActiveRecordingExistsError);
-    await recordings.transition(first.id, ['pending'], 'recording');
+    await recordings.transition(first.id, 'recording');
     await expect(
       recordings.create({ roomId, title: 'third', startedBy: instructorId }),
     ).rejects.toBeInstanceOf(ActiveRecordingExistsError);
@@ -66,7 +72,7 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
   it('once the active recording is stopped or soft-deleted, the room can record again', async () => {
     const roomId = newRoom();
     const first = await recordings.create({ roomId, title: 'first', startedBy: instructorId });
-    await recordings.transition(first.id, ['pending'], 'stopped', { stoppedAt: new Date() });
+    await recordings.transition(first.id, 'stopped', { stoppedAt: new Date() });
     const second = await recordings.create({ roomId, title: 'second', startedBy: instructorId });
     await recordings.softDelete(second.id, new Date());
     await expect(
@@ -74,20 +80,28 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
     ).resolves.toMatchObject({ status: 'pending' });
   });
 
-  it('transition() moves only from an expected state, and applies the patch with the move', async () => {
+  it('transition() moves only along the lifecycle, and applies the patch with the move', async () => {
     const roomId = newRoom();
     const row = await recordings.create({ roomId, title: 't', startedBy: instructorId });
     const startedAt = new Date('2030-01-01T10:00:00.000Z');
-    const recording = await recordings.transition(row.id, ['pending'], 'recording', { startedAt });
+    const recording = await recordings.transition(row.id, 'recording', { startedAt });
     expect(recording).toMatchObject({ status: 'recording', startedAt });
 
     // A concurrent transition already moved it: the stale one is refused and changes nothing.
+    expect(await recordings.transition(row.id, 'recording', { error: 'stale' })).toBeUndefined();
     expect(
-      await recordings.transition(row.id, ['pending'], 'failed', { error: 'stale' }),
+      await recordings.transition(row.id, 'failed', { error: 'stale' }, { from: ['pending'] }),
     ).toBeUndefined();
     expect(await recordings.findById(row.id)).toMatchObject({ status: 'recording', error: null });
+    // Skipping a step is not a transition the table has: refused before any write.
+    await expect(
+      recordings.transition(row.id, 'ready', {}, { from: ['recording'] }),
+    ).rejects.toThrow(/forbids recording → ready/);
+    expect(await recordings.transition(row.id, 'ready')).toBeUndefined();
 
-    const ready = await recordings.transition(row.id, ['recording', 'processing'], 'ready', {
+    await recordings.transition(row.id, 'stopped');
+    await recordings.transition(row.id, 'processing');
+    const ready = await recordings.transition(row.id, 'ready', {
       durationSeconds: 61,
       durationMs: 61_250,
       fileSize: 5_000_000_000,
@@ -105,7 +119,7 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       const row = await recordings.create({ roomId, title: `part ${i}`, startedBy: instructorId });
-      await recordings.transition(row.id, ['pending'], i === 2 ? 'failed' : 'ready');
+      await (i === 2 ? recordings.transition(row.id, 'failed') : walkToReady(row.id));
       ids.push(row.id);
     }
     const all = await recordings.list({ roomId, limit: 10, offset: 0 });
@@ -127,7 +141,7 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
   it('softDelete() hides a recording from findById() and list(), once', async () => {
     const roomId = newRoom();
     const row = await recordings.create({ roomId, title: 'to delete', startedBy: instructorId });
-    await recordings.transition(row.id, ['pending'], 'ready');
+    await walkToReady(row.id);
     const at = new Date();
     expect((await recordings.softDelete(row.id, at))?.deletedAt).toEqual(at);
     expect(await recordings.softDelete(row.id, new Date())).toBeUndefined();
@@ -161,7 +175,7 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
       title: 'd',
       startedBy: instructorId,
     });
-    await recordings.transition(done.id, ['pending'], 'ready');
+    await walkToReady(done.id);
     const deleted = await recordings.create({
       roomId: newRoom(),
       title: 'x',

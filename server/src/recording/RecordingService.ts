@@ -26,7 +26,7 @@ import { RecordingSession, type SessionEnd } from './RecordingSession';
 import type { RoomDirectory } from './RoomDirectory';
 import type { SliceResult } from './SliceWriter';
 import { finalizeRecording } from './finalizeRecording';
-import { isActive } from './lifecycle';
+import { isActive } from '#protocol/recordingLifecycle';
 import { participantJson } from './participantJson';
 
 type UserPrincipal = Extract<Principal, { kind: 'user' }>;
@@ -242,7 +242,7 @@ export class RecordingService {
 
   async #onRecording(session: RecordingSession, startedAt: Date): Promise<void> {
     const row = await this.#ctx.recordings
-      .transition(session.recordingId, ['pending'], 'recording', {
+      .transition(session.recordingId, 'recording', {
         startedAt,
         filePath: join(this.recordingDir(session.roomId, session.recordingId), 'recording.webm'),
       })
@@ -274,19 +274,14 @@ export class RecordingService {
         return;
       }
       // Whatever was recorded is kept, even when the bot failed midway.
-      const stopped = await this.#ctx.recordings.transition(
-        id,
-        ['recording', 'pending'],
-        'stopped',
-        {
-          stoppedAt: end.stoppedAt,
-          durationMs: end.durationMs,
-          durationSeconds: Math.round(end.durationMs / 1000),
-          fileSize: end.bytes,
-          error: end.kind === 'failed' ? `recording cut short: ${end.reason}` : null,
-          startedAt: session.startedAt ?? end.stoppedAt,
-        },
-      );
+      const stopped = await this.#ctx.recordings.transition(id, 'stopped', {
+        stoppedAt: end.stoppedAt,
+        durationMs: end.durationMs,
+        durationSeconds: Math.round(end.durationMs / 1000),
+        fileSize: end.bytes,
+        error: end.kind === 'failed' ? `recording cut short: ${end.reason}` : null,
+        startedAt: session.startedAt ?? end.stoppedAt,
+      });
       if (!stopped) return;
       this.announce(id);
       this.#rooms.broadcast(session.roomId, 'recording-stopped', {
@@ -309,12 +304,10 @@ export class RecordingService {
   }
 
   async #fail(roomId: string, id: string, reason: string, at: Date): Promise<void> {
-    const row = await this.#ctx.recordings.transition(
-      id,
-      ['pending', 'recording', 'stopped', 'processing'],
-      'failed',
-      { error: reason, stoppedAt: at },
-    );
+    const row = await this.#ctx.recordings.transition(id, 'failed', {
+      error: reason,
+      stoppedAt: at,
+    });
     if (!row) return;
     this.announce(id);
     this.#log.warn({ recordingId: id, reason }, 'recording failed');
@@ -339,7 +332,7 @@ export class RecordingService {
     const processing =
       row.status === 'processing'
         ? row
-        : await this.#ctx.recordings.transition(row.id, ['stopped'], 'processing');
+        : await this.#ctx.recordings.transition(row.id, 'processing');
     if (!processing) return;
     this.announce(row.id);
     try {
@@ -362,7 +355,7 @@ export class RecordingService {
       });
       const { probe } = result;
       const durationMs = probe.durationMs ?? row.durationMs ?? 0;
-      const ready = await this.#ctx.recordings.transition(row.id, ['processing'], 'ready', {
+      const ready = await this.#ctx.recordings.transition(row.id, 'ready', {
         filePath: result.path,
         fileSize: result.fileSize,
         sha256: result.sha256,
@@ -395,9 +388,12 @@ export class RecordingService {
       }
     } catch (error) {
       this.#log.error({ err: error, recordingId: row.id }, 'finalization failed');
-      const row2 = await this.#ctx.recordings.transition(row.id, ['processing'], 'failed', {
-        error: `finalization failed: ${(error as Error).message}`.slice(0, 2000),
-      });
+      const row2 = await this.#ctx.recordings.transition(
+        row.id,
+        'failed',
+        { error: `finalization failed: ${(error as Error).message}`.slice(0, 2000) },
+        { from: ['processing'] },
+      );
       if (row2) {
         this.announce(row.id);
         this.#rooms.broadcast(row.roomId, 'recording-error', {
@@ -536,17 +532,12 @@ export class RecordingService {
           );
           continue;
         }
-        const stopped = await this.#ctx.recordings.transition(
-          row.id,
-          ['pending', 'recording'],
-          'stopped',
-          {
-            stoppedAt: new Date(),
-            fileSize: size,
-            error: 'recording cut short: the server restarted',
-            startedAt: row.startedAt ?? row.createdAt,
-          },
-        );
+        const stopped = await this.#ctx.recordings.transition(row.id, 'stopped', {
+          stoppedAt: new Date(),
+          fileSize: size,
+          error: 'recording cut short: the server restarted',
+          startedAt: row.startedAt ?? row.createdAt,
+        });
         if (stopped) this.#startFinalize(stopped);
       } else if (size > 0) {
         this.#startFinalize(row);

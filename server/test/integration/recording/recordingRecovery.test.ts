@@ -43,7 +43,7 @@ describe('recording recovery and limits', () => {
       title: 'crashed',
       startedBy: owner.id,
     });
-    await repo.transition(withFile.id, ['pending'], 'recording', { startedAt: new Date() });
+    await repo.transition(withFile.id, 'recording', { startedAt: new Date() });
     const dir = server.server.recording.recordingDir('left-behind', withFile.id);
     await mkdir(dir, { recursive: true });
     await copyFile(clip, join(dir, 'recording.webm'));

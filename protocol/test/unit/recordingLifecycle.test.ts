@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, isActive, isTerminal, sourcesOf } from '#server/recording/lifecycle';
+import {
+  canTransition,
+  isActive,
+  isTerminal,
+  sourcesOf,
+  terminalStatuses,
+  unfinishedStatuses,
+} from '#protocol/recordingLifecycle';
 
 describe('recording lifecycle', () => {
   it('follows pending → recording → stopped → processing → ready', () => {
@@ -26,10 +33,13 @@ describe('recording lifecycle', () => {
   });
 
   it('names the sources of a transition and the active states', () => {
-    expect(sourcesOf('stopped')).toEqual(['recording']);
+    expect(sourcesOf('stopped')).toEqual(['pending', 'recording']);
+    expect(sourcesOf('recording')).toEqual(['pending']);
     expect(sourcesOf('failed').sort()).toEqual(['pending', 'processing', 'recording', 'stopped']);
     expect(isActive('pending')).toBe(true);
     expect(isActive('recording')).toBe(true);
     expect(isActive('stopped')).toBe(false);
+    expect(unfinishedStatuses).toEqual(['pending', 'recording', 'stopped', 'processing']);
+    expect(terminalStatuses).toEqual(['ready', 'failed']);
   });
 });
