@@ -28,7 +28,7 @@ interface Filters {
 }
 
 export function renderAdminAuditPage(session: Session): void {
-  const header = createHeader(session.user, 'Audit');
+  const header = createHeader(session.user);
   if (session.user.role !== 'admin') {
     replaceChildren(
       appRoot(),
@@ -78,6 +78,8 @@ class AuditPage {
   /** The query of the filters last applied; the pager pages through it. */
   #query: Omit<AdminAuditQuery, 'offset'> | null = null;
   #abort: AbortController | null = null;
+  /** Counts applies: a slow email lookup must not override filters applied after it. */
+  #applied = 0;
 
   constructor(token: string) {
     this.#token = token;
@@ -165,9 +167,10 @@ class AuditPage {
   async apply(offset: number): Promise<void> {
     this.#error.hidden = true;
     setBusy(this.#submit, true);
+    const applied = ++this.#applied;
     try {
       const query = await this.#readFilters();
-      if (!query) return;
+      if (!query || applied !== this.#applied) return;
       this.#query = query;
       this.#writeUrl();
       await this.#load(offset);

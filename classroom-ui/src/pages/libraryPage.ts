@@ -36,7 +36,7 @@ interface Filters {
 
 export function renderLibraryPage(session: Session): void {
   const page = new LibraryPage(session);
-  replaceChildren(appRoot(), createHeader(session.user, 'Recordings').element, page.element);
+  replaceChildren(appRoot(), createHeader(session.user).element, page.element);
   page.start();
   window.addEventListener('pagehide', () => page.close());
 }

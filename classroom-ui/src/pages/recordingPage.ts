@@ -20,7 +20,7 @@ import { auditTable } from '../library/auditTable';
 import { RecordingEditor } from '../library/RecordingEditor';
 import { RecordingPlayer } from '../library/RecordingPlayer';
 import { RecordingUpdates } from '../library/RecordingUpdates';
-import { ShareDialog } from '../library/ShareDialog';
+import { SharePanel } from '../library/SharePanel';
 import { downloadRecording, getRecording, recordingAudit } from '../recordingsApi';
 import type { Session } from '../session';
 
@@ -31,7 +31,7 @@ type Tab = 'details' | 'audit';
 
 export function renderRecordingPage(session: Session, recordingId: string): void {
   const page = new RecordingPage(session, recordingId);
-  replaceChildren(appRoot(), createHeader(session.user, 'Recording').element, page.element);
+  replaceChildren(appRoot(), createHeader(session.user).element, page.element);
   page.start();
   window.addEventListener('pagehide', () => page.close());
 }
@@ -47,6 +47,8 @@ class RecordingPage {
   readonly #title: HTMLElement;
   readonly #badges: HTMLElement;
   readonly #actions: HTMLElement;
+  /** Where the share panel goes once opened (between the heading and the tabs). */
+  readonly #shareSlot = h('div', { class: 'share-slot' });
   readonly #tabs: HTMLElement;
   readonly #detailsTab: HTMLButtonElement;
   readonly #auditTab: HTMLButtonElement;
@@ -57,7 +59,7 @@ class RecordingPage {
   readonly #info: HTMLElement;
   readonly #description: HTMLElement;
   readonly #participants: HTMLElement;
-  #share: ShareDialog | null = null;
+  #share: SharePanel | null = null;
   #recording: RecordingDetailJson | null = null;
   #tab: Tab = 'details';
   #auditOffset = 0;
@@ -140,6 +142,7 @@ class RecordingPage {
         h('div', { class: 'detail-heading-text' }, this.#title, this.#badges),
         this.#actions,
       ),
+      this.#shareSlot,
       this.#tabs,
       this.#detailsPanel,
       this.#auditPanel,
@@ -350,7 +353,7 @@ class RecordingPage {
             class: 'btn btn-secondary',
             type: 'button',
             'data-testid': 'share-open',
-            onclick: () => this.#shareDialog(recording).open(),
+            onclick: () => this.#sharePanel(recording).open(),
           },
           icon('users'),
           'Share',
@@ -384,15 +387,15 @@ class RecordingPage {
     replaceChildren(this.#actions, ...buttons);
   }
 
-  #shareDialog(recording: RecordingDetailJson): ShareDialog {
+  #sharePanel(recording: RecordingDetailJson): SharePanel {
     if (!this.#share) {
-      this.#share = new ShareDialog({
+      this.#share = new SharePanel({
         token: this.#session.token,
         recordingId: this.#recordingId,
         userId: this.#session.user.id,
         access: recording.access,
       });
-      this.#root.appendChild(this.#share.element);
+      this.#shareSlot.appendChild(this.#share.element);
     }
     return this.#share;
   }

@@ -17,7 +17,7 @@ import { canRecord, type Session } from '../session';
 
 export function renderRoomsPage(session: Session): void {
   const page = new RoomsPage(session);
-  replaceChildren(appRoot(), createHeader(session.user, 'Rooms').element, page.element);
+  replaceChildren(appRoot(), createHeader(session.user).element, page.element);
   void page.load();
 }
 

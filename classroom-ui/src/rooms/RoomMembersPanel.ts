@@ -132,7 +132,10 @@ export class RoomMembersPanel {
         role: this.#role.value as RoomMemberRoleName,
       });
       this.#email.value = '';
-      showToast(`${member.fullName} is a ${member.role} of ${this.#roomId}.`, 'success');
+      showToast(
+        `${member.fullName} is in ${this.#roomId} as ${memberRoleLabels[member.role].toLowerCase()}.`,
+        'success',
+      );
       await this.load();
       this.#onChanged();
     } catch (error) {

@@ -2,10 +2,11 @@
  * Sharing a recording: with the class (the room's students), the room's
  * instructors or one person by email, at a permission no higher than the
  * caller's own; and the list of current shares, each revocable. Sharing the
- * same grantee again changes its permission (the API upserts).
+ * same grantee again changes its permission (the API upserts). A panel in
+ * the page rather than a modal dialog, so that the player and the page's
+ * buttons stay usable while it is open.
  */
 import type { AccessLevel, ShareJson, SharePermissionName } from '#protocol/rest/recordings';
-import { createDialog } from '../components/dialog';
 import { showError, showToast } from '../components/toast';
 import { h, replaceChildren, setBusy } from '../dom';
 import { formatDateTime } from '../format';
@@ -29,15 +30,15 @@ function granteeLabel(share: ShareJson): string {
   return share.role === 'instructor' ? 'The instructors of the room' : 'The class';
 }
 
-export interface ShareDialogOptions {
+export interface SharePanelOptions {
   token: string;
   recordingId: string;
   userId: string;
   access: AccessLevel;
 }
 
-export class ShareDialog {
-  readonly element: HTMLDialogElement;
+export class SharePanel {
+  readonly element: HTMLElement;
   readonly #token: string;
   readonly #recordingId: string;
   readonly #userId: string;
@@ -50,7 +51,7 @@ export class ShareDialog {
   readonly #list: HTMLElement;
   readonly #listMessage: HTMLElement;
 
-  constructor({ token, recordingId, userId, access }: ShareDialogOptions) {
+  constructor({ token, recordingId, userId, access }: SharePanelOptions) {
     this.#token = token;
     this.#recordingId = recordingId;
     this.#userId = userId;
@@ -110,23 +111,60 @@ export class ShareDialog {
       event.preventDefault();
       void this.#share();
     });
-    this.element = createDialog(
-      { testId: 'share-dialog', title: 'Share this recording' },
-      form,
-      h('h3', { class: 'dialog-subtitle' }, 'Shared with'),
-      this.#listMessage,
-      this.#list,
+    this.element = h(
+      'section',
+      {
+        class: 'card share-panel',
+        'data-testid': 'share-dialog',
+        'aria-label': 'Share this recording',
+        hidden: true,
+      },
+      h(
+        'div',
+        { class: 'dialog-header' },
+        h('h2', { class: 'dialog-title' }, 'Share this recording'),
+        h(
+          'button',
+          {
+            class: 'btn btn-ghost btn-icon btn-sm',
+            type: 'button',
+            'aria-label': 'Close',
+            'data-testid': 'share-dialog-close',
+            onclick: () => this.close(),
+          },
+          '×',
+        ),
+      ),
+      h(
+        'div',
+        { class: 'share-columns' },
+        form,
+        h(
+          'div',
+          { class: 'share-current' },
+          h('h3', { class: 'dialog-subtitle' }, 'Shared with'),
+          this.#listMessage,
+          this.#list,
+        ),
+      ),
     );
     this.#renderPermissions();
   }
 
   get isOpen(): boolean {
-    return this.element.open;
+    return !this.element.hidden;
   }
 
+  /** Shows the panel (again) with a fresh list of shares. */
   open(): void {
-    if (!this.element.open) this.element.showModal();
+    const opening = this.element.hidden;
+    this.element.hidden = false;
+    if (opening) this.#target.focus();
     void this.refresh();
+  }
+
+  close(): void {
+    this.element.hidden = true;
   }
 
   /** The caller's level changed (a live update): offer only what they may still grant. */
@@ -134,7 +172,7 @@ export class ShareDialog {
     if (access === this.#access) return;
     this.#access = access;
     this.#renderPermissions();
-    if (!includesAccess(access, 'share')) this.element.close();
+    if (!includesAccess(access, 'share')) this.close();
   }
 
   async refresh(): Promise<void> {
