@@ -336,7 +336,12 @@ class RoomPage {
     client.on('recording-ready', () => void this.#panel?.refresh());
 
     client.on('room-closed', ({ reason }) =>
-      this.#lost(client, `The room was closed (${reason}).`),
+      this.#lost(
+        client,
+        reason === 'removed-from-room'
+          ? 'You were removed from this room’s members.'
+          : `The room was closed (${reason}).`,
+      ),
     );
     client.on('disconnected', ({ reason }) =>
       this.#lost(client, `Connection to the classroom lost (${reason}).`),
