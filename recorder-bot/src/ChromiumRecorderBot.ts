@@ -7,9 +7,10 @@
  * SIGKILL it (Chromium outlives a killed parent otherwise) if it lingers.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import {
@@ -38,7 +39,15 @@ export interface ChromiumRecorderBotOptions {
   job: RecorderJob;
   chromiumPath: string;
   logger: Logger;
+  /** Where the bot's Chromium profile goes (one fresh directory per bot); default: the OS temp dir. */
+  profileRoot?: string;
 }
+
+/** Runs the real Chromium with the kernel's parent-death signal set (see the script). */
+const PARENT_DEATH_LAUNCHER = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../bin/chromium-with-parent-death',
+);
 
 type PageWindow = Record<string, RecorderPageApi | undefined>;
 
@@ -46,6 +55,7 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
   readonly recordingId: string;
   readonly #job: RecorderJob;
   readonly #chromiumPath: string;
+  readonly #profileRoot: string;
   readonly #log: Logger;
   readonly #startedAt = Date.now();
   readonly #console: string[] = [];
@@ -61,11 +71,12 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
   #resolveReady!: () => void;
   #rejectReady!: (error: Error) => void;
 
-  constructor({ job, chromiumPath, logger }: ChromiumRecorderBotOptions) {
+  constructor({ job, chromiumPath, logger, profileRoot = tmpdir() }: ChromiumRecorderBotOptions) {
     super();
     this.recordingId = job.recordingId;
     this.#job = job;
     this.#chromiumPath = chromiumPath;
+    this.#profileRoot = profileRoot;
     this.#log = logger.child({
       module: 'recorder-bot',
       recordingId: job.recordingId,
@@ -86,7 +97,8 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
   /** Launches Chromium and opens the page; the readiness clock starts here. */
   async launch(): Promise<void> {
     const { width, height, pageUrl, readyTimeoutMs } = this.#job;
-    this.#userDataDir = await mkdtemp(join(tmpdir(), 'recorder-bot-'));
+    await mkdir(this.#profileRoot, { recursive: true });
+    this.#userDataDir = await mkdtemp(join(this.#profileRoot, 'recorder-bot-'));
     const readyTimer = setTimeout(() => {
       this.#fail(
         new Error(
@@ -97,7 +109,8 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     this.#ready.finally(() => clearTimeout(readyTimer)).catch(() => undefined);
 
     this.#browser = await puppeteer.launch({
-      executablePath: this.#chromiumPath,
+      executablePath: PARENT_DEATH_LAUNCHER,
+      env: { ...process.env, CLASSROOM_CHROMIUM_BIN: this.#chromiumPath },
       headless: true,
       args: recorderChromiumFlags({ width, height }),
       userDataDir: this.#userDataDir,

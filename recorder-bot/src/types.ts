@@ -81,6 +81,11 @@ export interface RecorderBot {
 }
 
 export interface RecorderBotLauncher {
+  /**
+   * Prepares the launcher before the server recovers recordings: e.g. kills
+   * the browsers a previous process left behind. Optional.
+   */
+  start?(): Promise<void>;
   /** Starts a bot for the job; resolves as soon as the browser is launched and the page is loading. */
   launch(job: RecorderJob): Promise<RecorderBot>;
   /** Closes every bot it launched. */

@@ -5,6 +5,7 @@
  * port 0.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -189,7 +190,10 @@ export class ClassroomServer {
         new ChromiumBotLauncher({
           chromiumPath: config.tools.chromiumPath,
           logger: this.#rootLogger,
+          profileRoot: join(config.dataDir, 'bots'),
         });
+      // Before recover(): no browser of a dead predecessor may keep recording.
+      await this.#launcher.start?.();
       const announcer = new RecordingAnnouncer({
         recordings,
         access: ctx.recordingAccess,

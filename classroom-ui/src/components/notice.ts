@@ -17,3 +17,27 @@ export function noticeCard({ testId, title, text, link }: NoticeOptions): HTMLEl
     link ? h('a', { class: 'btn btn-secondary', href: link.href }, link.label) : null,
   );
 }
+
+/** Replaces the page with the header and an "Admins only" card; true when the user is no admin. */
+export function refuseUnlessAdmin(
+  user: { role: string },
+  header: HTMLElement,
+  what: string,
+  replace: (...children: Node[]) => void,
+): boolean {
+  if (user.role === 'admin') return false;
+  replace(
+    header,
+    h(
+      'main',
+      { class: 'page page-center' },
+      noticeCard({
+        testId: 'forbidden',
+        title: 'Admins only',
+        text: `${what} is shown to administrators.`,
+        link: { href: '/', label: 'Back' },
+      }),
+    ),
+  );
+  return true;
+}

@@ -7,7 +7,7 @@
 import type { AuditAction, AuditPageJson } from '#protocol/rest/audit';
 import { listAudit, searchUsers, type AdminAuditQuery } from '../auditApi';
 import { createHeader } from '../components/header';
-import { noticeCard } from '../components/notice';
+import { refuseUnlessAdmin } from '../components/notice';
 import { createPager } from '../components/pager';
 import { showError } from '../components/toast';
 import { appRoot, h, replaceChildren, setBusy } from '../dom';
@@ -29,23 +29,8 @@ interface Filters {
 
 export function renderAdminAuditPage(session: Session): void {
   const header = createHeader(session.user);
-  if (session.user.role !== 'admin') {
-    replaceChildren(
-      appRoot(),
-      header.element,
-      h(
-        'main',
-        { class: 'page page-center' },
-        noticeCard({
-          testId: 'forbidden',
-          title: 'Admins only',
-          text: 'The audit trail is shown to administrators.',
-          link: { href: '/', label: 'Back' },
-        }),
-      ),
-    );
-    return;
-  }
+  const replace = (...children: Node[]) => replaceChildren(appRoot(), ...children);
+  if (refuseUnlessAdmin(session.user, header.element, 'The audit trail', replace)) return;
   const page = new AuditPage(session.token);
   replaceChildren(appRoot(), header.element, page.element);
   void page.apply(0);

@@ -6,7 +6,7 @@
  */
 import { ApiError } from '../api';
 import { createHeader } from '../components/header';
-import { noticeCard } from '../components/notice';
+import { refuseUnlessAdmin } from '../components/notice';
 import { appRoot, h, replaceChildren } from '../dom';
 import { formatBytes, formatDateTime, formatDuration } from '../format';
 import { listRecorderBots, recorderPreview, type RecorderBotStats } from '../recordingsApi';
@@ -19,23 +19,8 @@ const PREVIEW_MS = 500;
 export function renderAdminRecordersPage(session: Session): void {
   const root = appRoot();
   const header = createHeader(session.user, 'Recorder bots');
-  if (session.user.role !== 'admin') {
-    replaceChildren(
-      root,
-      header.element,
-      h(
-        'main',
-        { class: 'page page-center' },
-        noticeCard({
-          testId: 'forbidden',
-          title: 'Admins only',
-          text: 'This page shows the recorder bots to administrators.',
-          link: { href: '/', label: 'Back' },
-        }),
-      ),
-    );
-    return;
-  }
+  const replace = (...children: Node[]) => replaceChildren(root, ...children);
+  if (refuseUnlessAdmin(session.user, header.element, 'The recorder bots view', replace)) return;
   const view = new RecorderBotsView(session.token);
   replaceChildren(root, header.element, view.element);
   view.start();

@@ -9,10 +9,11 @@ import type { AuditPageJson } from '#protocol/rest/audit';
 import type { RecordingDetailJson } from '#protocol/rest/recordings';
 import { ApiError } from '../api';
 import { createHeader } from '../components/header';
+import { downloadButton } from '../components/downloadButton';
 import { noticeCard } from '../components/notice';
 import { createPager } from '../components/pager';
 import { showError } from '../components/toast';
-import { appRoot, h, replaceChildren, setBusy } from '../dom';
+import { appRoot, h, replaceChildren } from '../dom';
 import { formatBytes, formatDateTime, formatDuration } from '../format';
 import { icon } from '../icons';
 import { accessLabels, includesAccess, statusLabel } from '../labels';
@@ -21,7 +22,7 @@ import { RecordingEditor } from '../library/RecordingEditor';
 import { RecordingPlayer } from '../library/RecordingPlayer';
 import { RecordingUpdates } from '../library/RecordingUpdates';
 import { SharePanel } from '../library/SharePanel';
-import { downloadRecording, getRecording, recordingAudit } from '../recordingsApi';
+import { getRecording, recordingAudit } from '../recordingsApi';
 import type { Session } from '../session';
 
 const LIVE_COALESCE_MS = 250;
@@ -324,25 +325,7 @@ class RecordingPage {
   #renderActions(recording: RecordingDetailJson): void {
     const buttons: HTMLElement[] = [];
     if (includesAccess(recording.access, 'download')) {
-      const ready = recording.status === 'ready';
-      const download = h(
-        'button',
-        {
-          class: 'btn btn-secondary',
-          type: 'button',
-          disabled: !ready,
-          title: ready ? 'Download the file' : 'Available once processing is done',
-          'data-testid': 'recording-download',
-        },
-        icon('download'),
-        'Download',
-      );
-      download.addEventListener('click', () => {
-        setBusy(download, true);
-        downloadRecording(this.#session.token, recording)
-          .catch((error: unknown) => showError('Download failed', error))
-          .finally(() => setBusy(download, false));
-      });
+      const download = downloadButton(this.#session.token, recording);
       buttons.push(download);
     }
     if (includesAccess(recording.access, 'share')) {

@@ -4,17 +4,12 @@
  * Record/Stop, and every few seconds while one of them is still changing.
  */
 import { ApiError } from '../api';
-import { showError } from '../components/toast';
-import { h, replaceChildren, setBusy } from '../dom';
+import { downloadButton } from '../components/downloadButton';
+import { h, replaceChildren } from '../dom';
 import { formatBytes, formatDateTime, formatDuration } from '../format';
 import { icon } from '../icons';
 import { statusLabel } from '../labels';
-import {
-  downloadRecording,
-  finalStatuses,
-  listRecordings,
-  type RecordingSummary,
-} from '../recordingsApi';
+import { finalStatuses, listRecordings, type RecordingSummary } from '../recordingsApi';
 
 const POLL_WHILE_CHANGING_MS = 3000;
 
@@ -108,25 +103,7 @@ export class RecordingsPanel {
   }
 
   #item(recording: RecordingSummary): HTMLElement {
-    const ready = recording.status === 'ready';
-    const download = h(
-      'button',
-      {
-        class: 'btn btn-secondary btn-sm',
-        type: 'button',
-        disabled: !ready,
-        title: ready ? 'Download the file' : 'Available once processing is done',
-        'data-testid': 'recording-download',
-      },
-      icon('download'),
-      'Download',
-    );
-    download.addEventListener('click', () => {
-      setBusy(download, true);
-      downloadRecording(this.#token, recording)
-        .catch((error: unknown) => showError('Download failed', error))
-        .finally(() => setBusy(download, false));
-    });
+    const download = downloadButton(this.#token, recording, { small: true });
     return h(
       'li',
       {

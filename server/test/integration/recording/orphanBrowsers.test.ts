@@ -1,0 +1,157 @@
+/**
+ * Nothing outlives its owner: a recorder Chromium dies with the server that
+ * launched it, however the server dies, and a restarted server kills what a
+ * predecessor left under its profile root before recovering recordings.
+ * Real processes: the server is a child process killed with SIGKILL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { browsersUnder, killOrphanBrowsers } from '#recorder-bot/orphanBrowsers';
+import { sessionSchema } from '#protocol/rest/users';
+import { recordingDetailSchema, startedRecordingSchema } from '#protocol/rest/recordings';
+import { callApi } from '../../helpers/api';
+import { descendantsOf, isAlive } from '../../helpers/processes';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const started: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const child of started.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+});
+
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Starts `npm start`'s server process on a DATA_DIR; resolves with its URL once it listens. */
+async function startServerProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      MEDIASOUP_NUM_WORKERS: '1',
+      RECORDING_WIDTH: '320',
+      RECORDING_HEIGHT: '240',
+      RECORDING_FPS: '10',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const tail: string[] = [];
+    lines.on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'listening' && entry.url) resolveUrl(entry.url);
+      } catch {
+        // Not a log line.
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${tail.join('\n')}`)));
+  });
+  return { child, url };
+}
+
+async function login(url: string, email: string, password: string): Promise<string> {
+  const res = await callApi(url, '/auth/login', { method: 'POST', body: { email, password } });
+  return sessionSchema.parse(res.body).token;
+}
+
+describe('orphan recorder browsers', () => {
+  it('the start-up sweep kills processes under its profile root only, and clears the profiles', async () => {
+    const root = await tempDir('bots-root-');
+    const other = await tempDir('bots-other-');
+    await mkdir(join(root, 'recorder-bot-stale'));
+    const keepAlive = ['-e', 'setInterval(() => {}, 1000)'];
+    const orphan = spawn(process.execPath, [...keepAlive, '--', `--user-data-dir=${root}/recorder-bot-x`]);
+    const bystander = spawn(process.execPath, [...keepAlive, '--', `--user-data-dir=${other}/recorder-bot-y`]);
+    started.push(orphan, bystander);
+    await vi.waitFor(async () => expect(await browsersUnder(root)).toEqual([orphan.pid]), {
+      timeout: 5_000,
+      interval: 50,
+    });
+    const exited = once(orphan, 'exit');
+    const result = await killOrphanBrowsers(root);
+    expect(result).toEqual({ killed: [orphan.pid], profilesRemoved: 1 });
+    await exited;
+    expect(await readdir(root)).toEqual([]);
+    expect(await isAlive(bystander.pid!)).toBe(true);
+  });
+
+  it('a SIGKILLed server leaves no Chromium behind, and its restart finalizes the recording', async () => {
+    const dataDir = await tempDir('orphan-server-');
+    const first = await startServerProcess(dataDir);
+    const token = await login(first.url, 'instructor@example.com', 'instructor-password');
+    const start = await callApi(first.url, '/recordings/start', {
+      method: 'POST',
+      token,
+      body: { roomId: 'demo', title: 'Killed mid-lecture' },
+    });
+    expect(start.status).toBe(201);
+    const { recordingId } = startedRecordingSchema.parse(start.body);
+    await vi.waitFor(
+      async () => {
+        const res = await callApi(first.url, `/recordings/${recordingId}`, { token });
+        expect(recordingDetailSchema.parse(res.body).status).toBe('recording');
+      },
+      { timeout: 45_000, interval: 250 },
+    );
+    const browsers = await browsersUnder(join(dataDir, 'bots'));
+    expect(browsers.length).toBeGreaterThan(0);
+    const family = await descendantsOf(first.child.pid!);
+    expect(family).toEqual(expect.arrayContaining(browsers));
+
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    // Every process the server started (Chromium and its children, the media worker) is gone within 5 s.
+    await vi.waitFor(
+      async () => {
+        const alive = [];
+        for (const pid of family) if (await isAlive(pid)) alive.push(pid);
+        expect(alive).toEqual([]);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
+
+    const second = await startServerProcess(dataDir);
+    const again = await login(second.url, 'instructor@example.com', 'instructor-password');
+    await vi.waitFor(
+      async () => {
+        const res = await callApi(second.url, `/recordings/${recordingId}`, { token: again });
+        const row = recordingDetailSchema.parse(res.body);
+        expect(row.status).toBe('ready');
+        expect(row.error).toMatch(/server restarted/);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    expect(await browsersUnder(join(dataDir, 'bots'))).toEqual([]);
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+  });
+});
