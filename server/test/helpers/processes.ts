@@ -32,7 +32,9 @@ export async function descendantsOf(pid: number): Promise<number[]> {
   const found: number[] = [];
   let frontier = [pid];
   while (frontier.length > 0) {
-    const next = [...parentOf].filter(([, ppid]) => frontier.includes(ppid)).map(([child]) => child);
+    const next = [...parentOf]
+      .filter(([, ppid]) => frontier.includes(ppid))
+      .map(([child]) => child);
     found.push(...next);
     frontier = next;
   }

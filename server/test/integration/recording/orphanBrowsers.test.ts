@@ -89,8 +89,16 @@ describe('orphan recorder browsers', () => {
     const other = await tempDir('bots-other-');
     await mkdir(join(root, 'recorder-bot-stale'));
     const keepAlive = ['-e', 'setInterval(() => {}, 1000)'];
-    const orphan = spawn(process.execPath, [...keepAlive, '--', `--user-data-dir=${root}/recorder-bot-x`]);
-    const bystander = spawn(process.execPath, [...keepAlive, '--', `--user-data-dir=${other}/recorder-bot-y`]);
+    const orphan = spawn(process.execPath, [
+      ...keepAlive,
+      '--',
+      `--user-data-dir=${root}/recorder-bot-x`,
+    ]);
+    const bystander = spawn(process.execPath, [
+      ...keepAlive,
+      '--',
+      `--user-data-dir=${other}/recorder-bot-y`,
+    ]);
     started.push(orphan, bystander);
     await vi.waitFor(async () => expect(await browsersUnder(root)).toEqual([orphan.pid]), {
       timeout: 5_000,
