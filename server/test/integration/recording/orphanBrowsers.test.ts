@@ -61,7 +61,7 @@ async function startServerProcess(dataDir: string): Promise<{ child: ChildProces
   });
   started.push(child);
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     const tail: string[] = [];
     lines.on('line', (line) => {
       tail.push(line);
