@@ -30,7 +30,7 @@ import { loadConfig, type Config } from '#server/config';
 import { ClassroomServer } from '#server/ClassroomServer';
 import { hashPassword } from '#server/auth/passwords';
 import type { RecordingSession } from '#server/recording/RecordingSession';
-import type { RecorderStats } from '#recorder-page/contract';
+import type { RecorderStats } from '#protocol/recorderPage';
 import { CpuMeter, readProcStat, type ProcStat } from '../scripts/lib/procStats';
 import { AdminClient, SyntheticLoad, request } from '../scripts/lib/syntheticParticipants';
 import { BotProcessSampler, type BotProcessReport } from './lib/BotProcessSampler';

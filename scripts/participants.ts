@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { roomIdSchema } from '#room-client/protocol';
+import { roomIdSchema } from '#protocol/signalling';
 import { CpuMeter, readProcStat, type ProcStat } from './lib/procStats';
 import { AdminClient, SyntheticLoad } from './lib/syntheticParticipants';
 

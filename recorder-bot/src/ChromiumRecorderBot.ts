@@ -19,7 +19,7 @@ import {
   parseSignal,
   type RecorderPageApi,
   type RecorderStats,
-} from '#recorder-page/contract';
+} from '#protocol/recorderPage';
 import { recorderChromiumFlags } from './chromiumFlags';
 import type {
   BotState,

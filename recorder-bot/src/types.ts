@@ -17,7 +17,7 @@ export interface RecorderJob {
   readyTimeoutMs: number;
 }
 
-import type { RecorderStats } from '#recorder-page/contract';
+import type { RecorderStats } from '#protocol/recorderPage';
 
 export type BotState = 'starting' | 'ready' | 'stopping' | 'closed';
 

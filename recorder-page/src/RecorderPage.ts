@@ -25,7 +25,7 @@ import type {
   RecorderState,
   RecorderStats,
   RecorderStopResult,
-} from './contract';
+} from '#protocol/recorderPage';
 import { MainThreadCompositor } from './MainThreadCompositor';
 import { SliceRecorder, webmMimeType } from './SliceRecorder';
 import { SliceUploader } from './SliceUploader';

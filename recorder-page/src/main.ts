@@ -9,7 +9,7 @@ import {
   RECORDER_GLOBAL,
   type RecorderPageApi,
   type RecorderSignal,
-} from './contract';
+} from '#protocol/recorderPage';
 import { RecorderPage } from './RecorderPage';
 
 function showError(message: string): void {

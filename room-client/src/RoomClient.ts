@@ -16,7 +16,7 @@ import type {
   ProducerInfo,
   ServerEvents,
   TransportInfo,
-} from './protocol';
+} from '#protocol/signalling';
 import { SignallingChannel, type Signalling } from './SignallingChannel';
 import { TypedEventEmitter } from './TypedEventEmitter';
 import { InvalidStateError } from './errors';

@@ -11,7 +11,7 @@ import type {
   RequestResults,
   ServerEventName,
   ServerEvents,
-} from './protocol';
+} from '#protocol/signalling';
 import { ConnectError, SignallingError } from './errors';
 import { TypedEventEmitter, type ListenerErrorHandler } from './TypedEventEmitter';
 

@@ -6,7 +6,7 @@
  * lost, so a reconnection is reported as `resumed` and the page reloads.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ServerEvents } from '#room-client/protocol';
+import type { ServerEvents } from '#protocol/signalling';
 import { TypedEventEmitter } from '#room-client/TypedEventEmitter';
 
 export type LiveState = 'connected' | 'disconnected';

@@ -6,7 +6,7 @@
  * turns its events into DOM.
  */
 import { RoomClient, type RoomClientLogger } from '#room-client/RoomClient';
-import type { ActiveRecordingInfo, PeerInfo } from '#room-client/protocol';
+import type { ActiveRecordingInfo, PeerInfo } from '#protocol/signalling';
 import { createHeader } from '../components/header';
 import { showError, showToast } from '../components/toast';
 import { appRoot, h, replaceChildren, setBusy } from '../dom';

@@ -4,7 +4,7 @@
  * or not ("waiting"): frames are watched with requestVideoFrameCallback, and
  * `timeupdate` as a fallback, both requiring videoWidth > 0 and time moving.
  */
-import type { PeerInfo } from '#room-client/protocol';
+import type { PeerInfo } from '#protocol/signalling';
 import { h } from '../dom';
 import { initials } from '../format';
 import { icon } from '../icons';

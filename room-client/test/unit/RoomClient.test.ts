@@ -15,7 +15,7 @@ import type {
   RequestName,
   RequestPayload,
   RequestResults,
-} from '../../src/protocol';
+} from '#protocol/signalling';
 
 type Handler = (payload: unknown) => unknown;
 

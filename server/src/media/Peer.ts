@@ -14,7 +14,7 @@ import type {
   PeerRole,
   ServerEventName,
   ServerEvents,
-} from '#room-client/protocol';
+} from '#protocol/signalling';
 
 /** Delivers one protocol event to the peer's client. */
 export type Notify = <E extends ServerEventName>(event: E, payload: ServerEvents[E]) => void;

@@ -16,7 +16,7 @@ import type {
   ServerEventName,
   ServerEvents,
   TransportInfo,
-} from '#room-client/protocol';
+} from '#protocol/signalling';
 import { webRtcTransportOptions, type WebRtcTransportSettings } from './mediasoupConfig';
 import {
   Peer,

@@ -7,7 +7,7 @@ import type { Logger } from '../logger';
 import { UnavailableError } from '../errors';
 import { EnhancedEventEmitter } from '../utils/EnhancedEventEmitter';
 import { KeyedQueue } from '../utils/KeyedQueue';
-import type { PeerInfo, ServerEventName, ServerEvents } from '#room-client/protocol';
+import type { PeerInfo, ServerEventName, ServerEvents } from '#protocol/signalling';
 import type { MediasoupWorkerPool } from './MediasoupWorkerPool';
 import { routerMediaCodecs, type WebRtcTransportSettings } from './mediasoupConfig';
 import type { Peer, RoomPeerInfo } from './Peer';

@@ -12,7 +12,7 @@ import type { Logger } from '../logger';
 import { EnhancedEventEmitter } from '../utils/EnhancedEventEmitter';
 import { SliceWriter, type SliceResult } from './SliceWriter';
 import type { RoomDirectory } from './RoomDirectory';
-import type { PeerInfo } from '#room-client/protocol';
+import type { PeerInfo } from '#protocol/signalling';
 
 export interface RecordingSessionOptions {
   recording: RecordingRow;

@@ -3,7 +3,7 @@
  * told when people come and go, and a way to tell a room's sockets about
  * recording events. RoomManager provides it (see ClassroomServer).
  */
-import type { PeerInfo, ServerEventName, ServerEvents } from '#room-client/protocol';
+import type { PeerInfo, ServerEventName, ServerEvents } from '#protocol/signalling';
 
 export interface RoomDirectory {
   /** Visible (non-recorder) peers now in the room. */

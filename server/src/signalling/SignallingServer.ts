@@ -15,7 +15,7 @@ import {
   type ActiveRecordingInfo,
   type ServerEventName,
   type ServerEvents,
-} from '#room-client/protocol';
+} from '#protocol/signalling';
 import { errorAck } from './ackErrors';
 import { authenticateHandshake, type RecorderTokenValidator } from './authenticateHandshake';
 import { createHandle } from './handle';

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../errors';
-import type { AckError, AckResponse } from '#room-client/protocol';
+import type { AckError, AckResponse } from '#protocol/signalling';
 
 const MAX_MESSAGE_LENGTH = 300;
 

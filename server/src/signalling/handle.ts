@@ -11,7 +11,7 @@ import {
   type AckResponse,
   type RequestName,
   type RequestResults,
-} from '#room-client/protocol';
+} from '#protocol/signalling';
 import { errorAck, okAck, toAckError } from './ackErrors';
 
 export type RequestInput<N extends RequestName> = z.output<(typeof requestSchemas)[N]>;

@@ -12,7 +12,7 @@ import type {
   RequestName,
   ServerEventName,
   ServerEvents,
-} from '#room-client/protocol';
+} from '#protocol/signalling';
 import type { Handle } from './handle';
 import type { SignallingSession } from './SignallingSession';
 

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type Response } from 'express';
 import { recordingParams } from '#protocol/rest/recordings';
-import { roomIdSchema } from '#room-client/protocol';
+import { roomIdSchema } from '#protocol/signalling';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 

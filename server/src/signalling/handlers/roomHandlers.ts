@@ -9,7 +9,7 @@
 import { ForbiddenError, InvalidStateError } from '../../errors';
 import type { JoinOptions } from '../../media/Room';
 import type { Notify } from '../../media/Peer';
-import type { ActiveRecordingInfo } from '#room-client/protocol';
+import type { ActiveRecordingInfo } from '#protocol/signalling';
 import type { HandlerContext } from '../types';
 
 /** Registers `join` and `leave`. */

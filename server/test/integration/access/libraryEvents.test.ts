@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startedRecordingSchema } from '#protocol/rest/recordings';
-import type { ServerEvents } from '#room-client/protocol';
+import type { ServerEvents } from '#protocol/signalling';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';

@@ -17,7 +17,7 @@ import type {
   RequestResults,
   ServerEventName,
   ServerEvents,
-} from '#room-client/protocol';
+} from '#protocol/signalling';
 
 const EVENT_TIMEOUT_MS = 5_000;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BadRequestError, ForbiddenError, InvalidStateError, NotFoundError } from '#server/errors';
 import { describeValidationError, toAckError } from '#server/signalling/ackErrors';
-import { requestSchemas } from '#room-client/protocol';
+import { requestSchemas } from '#protocol/signalling';
 
 function named(name: string, message: string): Error {
   const error = new Error(message);

@@ -7,7 +7,7 @@ import {
   RECORDER_PAGE_PATH,
   SIGNAL_PREFIX,
   type RecorderSignal,
-} from '../../src/contract';
+} from '#protocol/recorderPage';
 
 const required = {
   server: 'http://127.0.0.1:3000',
