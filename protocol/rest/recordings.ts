@@ -98,6 +98,14 @@ export const recordingSchema = z.object({
   sha256: z.string().nullable(),
   error: z.string().nullable(),
   hasThumbnail: z.boolean(),
+  /**
+   * Where a recorder bot failed mid-recording and a replacement took over:
+   * `at` ms into the recording, `lostMs` of media missing there (null while
+   * the replacement has not delivered yet).
+   */
+  interruptions: z.array(
+    z.object({ at: z.number(), lostMs: z.number().nullable(), reason: z.string() }),
+  ),
   createdAt: timestamp,
   startedAt: timestamp.nullable(),
   stoppedAt: timestamp.nullable(),

@@ -90,6 +90,10 @@ const envSchema = z.object({
   RECORDING_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   RECORDING_STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   RECORDING_MAX_CONCURRENT: z.coerce.number().int().positive().default(4),
+  /** A ready recorder bot that sends no slice for this long is taken for hung and replaced. */
+  RECORDING_STALL_TIMEOUT_MS: z.coerce.number().int().min(2_000).default(8_000),
+  /** Replacement bots in a row that may fail before a recording ends (keeping what it has). */
+  RECORDING_MAX_BOT_RESTARTS: z.coerce.number().int().min(0).max(20).default(3),
 
   AWS_REGION: optionalString,
   AWS_S3_BUCKET: optionalString,
@@ -151,6 +155,8 @@ export interface Config {
     readyTimeoutMs: number;
     stopTimeoutMs: number;
     maxConcurrent: number;
+    stallTimeoutMs: number;
+    maxBotRestarts: number;
   };
   aws: {
     region: string | undefined;
@@ -229,6 +235,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       readyTimeoutMs: e.RECORDING_READY_TIMEOUT_MS,
       stopTimeoutMs: e.RECORDING_STOP_TIMEOUT_MS,
       maxConcurrent: e.RECORDING_MAX_CONCURRENT,
+      stallTimeoutMs: e.RECORDING_STALL_TIMEOUT_MS,
+      maxBotRestarts: e.RECORDING_MAX_BOT_RESTARTS,
     },
     aws: {
       region: e.AWS_REGION,

@@ -4,7 +4,7 @@
  * recordings of one room are serialized (KeyedQueue), and the database's
  * one-active-recording-per-room index backs that up across processes.
  */
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordingRow } from '#db/schema';
 import { ActiveRecordingExistsError } from '#db/repositories/RecordingsRepository';
@@ -22,10 +22,11 @@ import {
   UnavailableError,
 } from '../errors';
 import { KeyedQueue } from '../utils/KeyedQueue';
-import { RecordingSession, type SessionEnd } from './RecordingSession';
+import { RecordingSession, type BotTicket, type SessionEnd } from './RecordingSession';
 import type { RoomDirectory } from './RoomDirectory';
 import type { SliceResult } from './SliceWriter';
-import { finalizeRecording } from './finalizeRecording';
+import { finalizeRecording, joinSegments } from './finalizeRecording';
+import { FINISHED_FILE, listSegments, recordingDir } from './recordingFiles';
 import { isActive } from '#protocol/recordingLifecycle';
 import { participantJson } from './participantJson';
 
@@ -88,7 +89,7 @@ export class RecordingService {
 
   /** Directory of one recording's files. */
   recordingDir(roomId: string, recordingId: string): string {
-    return join(this.#ctx.config.recording.storageDir, roomId, recordingId);
+    return recordingDir(this.#ctx.config.recording.storageDir, roomId, recordingId);
   }
 
   /** The active recording of a room, as shown to people joining it. */
@@ -195,40 +196,61 @@ export class RecordingService {
   #launchSession(row: RecordingRow): void {
     const cfg = this.#ctx.config.recording;
     const dir = this.recordingDir(row.roomId, row.id);
-    const { token, tokenId } = this.#ctx.tokens.issueRecorderToken(
-      { recordingId: row.id, roomId: row.roomId },
-      cfg.maxDurationSeconds + 15 * 60,
-    );
-    const pageUrl = buildRecorderUrl({
-      server: this.#publicUrl(),
-      token,
-      roomId: row.roomId,
-      recordingId: row.id,
-      width: cfg.width,
-      height: cfg.height,
-      fps: cfg.fps,
-      videoCodec: cfg.videoCodec,
-      videoBitrate: cfg.videoBitrate,
-      audioBitrate: cfg.audioBitrate,
-    });
-    const session = new RecordingSession({
-      recording: row,
-      rawPath: join(dir, 'recording.webm'),
-      tokenId,
-      job: {
-        recordingId: row.id,
+    // Every bot (the first and each replacement) gets a token of its own:
+    // a replaced bot that comes back to life can no longer write or join.
+    const nextBot = (): BotTicket => {
+      const { token, tokenId } = this.#ctx.tokens.issueRecorderToken(
+        { recordingId: row.id, roomId: row.roomId },
+        cfg.maxDurationSeconds + 15 * 60,
+      );
+      const pageUrl = buildRecorderUrl({
+        server: this.#publicUrl(),
+        token,
         roomId: row.roomId,
-        pageUrl,
+        recordingId: row.id,
         width: cfg.width,
         height: cfg.height,
-        readyTimeoutMs: cfg.readyTimeoutMs,
-      },
+        fps: cfg.fps,
+        videoCodec: cfg.videoCodec,
+        videoBitrate: cfg.videoBitrate,
+        audioBitrate: cfg.audioBitrate,
+      });
+      return {
+        tokenId,
+        job: {
+          recordingId: row.id,
+          roomId: row.roomId,
+          pageUrl,
+          width: cfg.width,
+          height: cfg.height,
+          readyTimeoutMs: cfg.readyTimeoutMs,
+        },
+      };
+    };
+    const session = new RecordingSession({
+      recording: row,
+      dir,
+      nextBot,
       launcher: this.#launcher,
       repository: this.#ctx.recordings,
       rooms: this.#rooms,
       logger: this.#ctx.logger,
       stopTimeoutMs: cfg.stopTimeoutMs,
       maxDurationMs: cfg.maxDurationSeconds * 1000,
+      stallTimeoutMs: cfg.stallTimeoutMs,
+      maxBotRestarts: cfg.maxBotRestarts,
+    });
+    session.on('interrupted', () => this.announce(row.id));
+    session.on('resumed', (interruption) => {
+      void this.#ctx.recordings
+        .mergeMetadata(row.id, { interruptions: session.interruptions })
+        .catch((error: unknown) =>
+          this.#log.error(
+            { err: error, recordingId: row.id, interruption },
+            'could not store an interruption',
+          ),
+        );
+      this.announce(row.id);
     });
     this.#sessions.set(row.id, session);
     session.once('@close', () => this.#sessions.delete(row.id));
@@ -244,7 +266,7 @@ export class RecordingService {
     const row = await this.#ctx.recordings
       .transition(session.recordingId, 'recording', {
         startedAt,
-        filePath: join(this.recordingDir(session.roomId, session.recordingId), 'recording.webm'),
+        filePath: join(this.recordingDir(session.roomId, session.recordingId), FINISHED_FILE),
       })
       .catch((error: unknown) => {
         this.#log.error({ err: error, recordingId: session.recordingId }, 'status update failed');
@@ -272,6 +294,9 @@ export class RecordingService {
           end.stoppedAt,
         );
         return;
+      }
+      if (end.interruptions.length > 0) {
+        await this.#ctx.recordings.mergeMetadata(id, { interruptions: end.interruptions });
       }
       // Whatever was recorded is kept, even when the bot failed midway.
       const stopped = await this.#ctx.recordings.transition(id, 'stopped', {
@@ -328,7 +353,7 @@ export class RecordingService {
   async #finalize(row: RecordingRow): Promise<void> {
     const { ffmpegPath, ffprobePath } = this.#ctx.config.tools;
     const dir = this.recordingDir(row.roomId, row.id);
-    const path = join(dir, 'recording.webm');
+    const path = join(dir, FINISHED_FILE);
     const processing =
       row.status === 'processing'
         ? row
@@ -337,10 +362,20 @@ export class RecordingService {
     this.announce(row.id);
     try {
       const participants = await this.#ctx.recordings.listParticipants(row.id);
+      // Several segments (a bot was replaced): join them first, in order, without re-encoding.
+      const segments = await listSegments(dir);
+      const rawPath =
+        segments.length > 1
+          ? await joinSegments({
+              ffmpeg: ffmpegPath,
+              segments: segments.map((s) => s.path),
+              outputPath: join(dir, '.joined.webm'),
+            })
+          : (segments[0]?.path ?? path);
       const result = await finalizeRecording({
         ffmpeg: ffmpegPath,
         ffprobe: ffprobePath,
-        rawPath: path,
+        rawPath,
         outputPath: path,
         metadata: {
           recordingId: row.id,
@@ -454,7 +489,7 @@ export class RecordingService {
     if (!session || session.tokenId !== principal.tokenId) {
       throw new InvalidStateError('this recording is not accepting slices');
     }
-    return session.acceptSlice(seq, data);
+    return session.acceptSlice(principal.tokenId, seq, data);
   }
 
   /** Soft-deletes a recording and removes its files. */
@@ -517,11 +552,8 @@ export class RecordingService {
     const rows = await this.#ctx.recordings.findUnfinished();
     for (const row of rows) {
       if (this.#sessions.has(row.id)) continue;
-      const path = join(this.recordingDir(row.roomId, row.id), 'recording.webm');
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => 0,
-      );
+      const segments = await listSegments(this.recordingDir(row.roomId, row.id));
+      const size = segments.reduce((n, s) => n + s.size, 0);
       if (isActive(row.status)) {
         if (size === 0) {
           await this.#fail(

@@ -1,9 +1,17 @@
 /**
- * One recording while its bot runs: launches the bot, receives its slices
- * into the file, tracks who is in the room, and on stop (asked, timed out,
- * or forced by a bot failure) drains the bot, fsyncs the file and hands the
- * recording over to finalization. Owned by RecordingService, which removes
- * it on '@close'.
+ * One recording while its bots run: launches a bot, receives its slices
+ * into the file, tracks who is in the room, and on stop (asked or timed
+ * out) drains the bot, fsyncs the file and hands the recording over to
+ * finalization. Owned by RecordingService, which removes it on '@close'.
+ *
+ * A recording outlives its bot: once it is recording, a bot that crashes,
+ * closes, or sends no slice for `stallTimeoutMs` is replaced by a new one
+ * (with its own recorder token) that records a new segment file; the
+ * interruption is remembered with how much media it cost. Only after
+ * `maxBotRestarts` replacements in a row fail without a slice does the
+ * recording end, keeping what it has. A bot that fails before the first
+ * slice ever arrived fails the recording at once (a start failure, e.g. a
+ * page that never gets ready, is not cured by retrying it).
  */
 import type { RecordingRow } from '#db/schema';
 import type { RecordingsRepository } from '#db/repositories/RecordingsRepository';
@@ -11,37 +19,71 @@ import type { RecorderBot, RecorderBotLauncher, RecorderJob } from '#recorder-bo
 import type { Logger } from '../logger';
 import { EnhancedEventEmitter } from '../utils/EnhancedEventEmitter';
 import { SliceWriter, type SliceResult } from './SliceWriter';
+import { segmentPath } from './recordingFiles';
 import type { RoomDirectory } from './RoomDirectory';
 import type { PeerInfo } from '#protocol/signalling';
 
+/** A bot to launch: its job (page URL with a fresh recorder token) and that token's id. */
+export interface BotTicket {
+  job: RecorderJob;
+  tokenId: string;
+}
+
 export interface RecordingSessionOptions {
   recording: RecordingRow;
-  rawPath: string;
-  tokenId: string;
-  job: RecorderJob;
+  /** The recording's directory: segment files go there. */
+  dir: string;
+  /** Issues the ticket of the next bot (the first, and each replacement). */
+  nextBot: () => BotTicket;
   launcher: RecorderBotLauncher;
   repository: RecordingsRepository;
   rooms: RoomDirectory;
   logger: Logger;
   stopTimeoutMs: number;
   maxDurationMs: number;
+  /** A ready bot that sends no slice for this long is taken for hung and replaced. */
+  stallTimeoutMs: number;
+  /** Replacements in a row that may fail (no slice) before the recording ends. */
+  maxBotRestarts: number;
 }
 
-/** Why a session ended. `stopped`: asked; `bot-failed`: the bot died or never got ready. */
+/** A gap in the recording: `at` ms into it a bot failed; `lostMs` of media are missing there. */
+export interface Interruption {
+  at: number;
+  lostMs: number | null;
+  reason: string;
+}
+
+interface SessionTotals {
+  bytes: number;
+  slices: number;
+  stoppedAt: Date;
+  durationMs: number;
+  /** How many segment files were written (1 unless a bot was replaced). */
+  segments: number;
+  interruptions: Interruption[];
+}
+
+/** Why a session ended. `stopped`: asked; `failed`: the bot(s) died or never got ready. */
 export type SessionEnd =
-  | { kind: 'stopped'; bytes: number; slices: number; stoppedAt: Date; durationMs: number }
-  | {
-      kind: 'failed';
-      reason: string;
-      bytes: number;
-      slices: number;
-      stoppedAt: Date;
-      durationMs: number;
-    };
+  ({ kind: 'stopped' } & SessionTotals) | ({ kind: 'failed'; reason: string } & SessionTotals);
+
+interface Segment {
+  index: number;
+  writer: SliceWriter;
+  tokenId: string;
+  /** When its bot reported ready (its MediaRecorder started): the segment's time zero. */
+  readyAt?: number;
+  lastSliceAt?: number;
+}
 
 export interface RecordingSessionEvents {
   /** First slice persisted: the recording is really recording. */
   recording: [startedAt: Date];
+  /** A bot failed mid-recording; a replacement is being launched. */
+  interrupted: [interruption: Interruption];
+  /** A replacement bot's first slice is persisted: the recording goes on. */
+  resumed: [interruption: Interruption];
   /** The session ended; the file is complete on disk (possibly empty). */
   ended: [end: SessionEnd];
   '@close': [];
@@ -53,15 +95,17 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   readonly roomId: string;
   readonly title: string;
   readonly startedBy: string;
-  readonly tokenId: string;
   readonly createdAt = new Date();
   readonly #options: RecordingSessionOptions;
   readonly #log: Logger;
-  readonly #writer: SliceWriter;
+  readonly #segments: Segment[] = [];
+  readonly #interruptions: Interruption[] = [];
   #bot?: RecorderBot;
   #startedAt?: Date;
-  /** When the page's MediaRecorder started (its `ready` signal): the file's time zero. */
-  #mediaStartedAt?: Date;
+  /** Replacements launched since the last one that delivered a slice. */
+  #failedReplacements = 0;
+  #replacing?: Promise<void>;
+  #stallTimer?: NodeJS.Timeout;
   #ending?: Promise<SessionEnd>;
   #closed = false;
   #maxDurationTimer?: NodeJS.Timeout;
@@ -75,13 +119,20 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     this.roomId = options.recording.roomId;
     this.title = options.recording.title;
     this.startedBy = options.recording.startedBy;
-    this.tokenId = options.tokenId;
     this.#log = options.logger.child({
       module: 'recording-session',
       recordingId: this.recordingId,
       roomId: this.roomId,
     });
-    this.#writer = new SliceWriter(options.rawPath);
+  }
+
+  /** The recorder token the server accepts slices and joins from: the current bot's. */
+  get tokenId(): string | undefined {
+    return this.#segments.at(-1)?.tokenId;
+  }
+
+  get interruptions(): readonly Interruption[] {
+    return this.#interruptions;
   }
 
   get closed(): boolean {
@@ -102,59 +153,154 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   }
 
   get bytesReceived(): number {
-    return this.#writer.bytesWritten;
+    return this.#segments.reduce((n, s) => n + s.writer.bytesWritten, 0);
   }
 
   get slicesReceived(): number {
-    return this.#writer.nextSeq;
+    return this.#segments.reduce((n, s) => n + s.writer.nextSeq, 0);
   }
 
   /**
-   * Opens the file, starts tracking participants, launches the bot and waits
-   * for its page to be ready. On failure the session ends as failed (the
-   * returned promise still resolves: the outcome is reported through 'ended').
+   * Starts tracking participants and launches the first bot, waiting for its
+   * page to be ready. On failure the session ends as failed (the returned
+   * promise still resolves: the outcome is reported through 'ended').
    */
   async start(): Promise<void> {
-    const { launcher, job, rooms, maxDurationMs } = this.#options;
+    const { rooms, maxDurationMs } = this.#options;
+    this.#trackParticipants(rooms);
+    this.#maxDurationTimer = setTimeout(() => {
+      this.#log.warn({ maxDurationMs }, 'maximum duration reached: stopping');
+      void this.stop();
+    }, maxDurationMs);
+    this.#maxDurationTimer.unref();
+    this.#stallTimer = setInterval(() => this.#checkStall(), 1_000);
+    this.#stallTimer.unref();
     try {
-      await this.#writer.open();
-      this.#trackParticipants(rooms);
-      this.#maxDurationTimer = setTimeout(() => {
-        this.#log.warn({ maxDurationMs }, 'maximum duration reached: stopping');
-        void this.stop();
-      }, maxDurationMs);
-      this.#maxDurationTimer.unref();
-      const bot = await launcher.launch(job);
-      this.#bot = bot;
-      bot.on('error', (error, fatal) => {
-        this.#log.warn({ err: error, fatal }, 'recorder bot reported an error');
-        if (fatal) void this.#end({ failure: error.message });
-      });
-      bot.once('close', (reason) => {
-        if (!this.#ending) void this.#end({ failure: `recorder bot closed: ${reason}` });
-      });
-      if (this.#ending) {
-        // Stopped while the browser was launching.
-        bot.close('recording ended during launch');
-        return;
-      }
-      await bot.ready();
-      this.#mediaStartedAt ??= new Date();
-      this.#log.info('recorder bot ready');
+      await this.#launchBot();
     } catch (error) {
       this.#log.error({ err: error }, 'recorder bot failed to start');
       await this.#end({ failure: `recorder failed to start: ${(error as Error).message}` });
     }
   }
 
-  /** Stores one slice from the bot (the caller checked the token). */
-  async acceptSlice(seq: number, data: Uint8Array): Promise<SliceResult> {
-    const result = await this.#writer.write(seq, data);
-    if (result.outcome === 'appended' && seq === 0) {
-      // Slice 0 holds the media from the recorder's start, so that is when
-      // the recording started (not when its first second arrived).
-      this.#startedAt = this.#mediaStartedAt ?? new Date();
-      this.safeEmit('recording', this.#startedAt);
+  /** Opens the next segment and launches a bot for it; resolves once its page is ready. */
+  async #launchBot(): Promise<void> {
+    const ticket = this.#options.nextBot();
+    const segment: Segment = {
+      index: this.#segments.length,
+      writer: new SliceWriter(segmentPath(this.#options.dir, this.#segments.length)),
+      tokenId: ticket.tokenId,
+    };
+    await segment.writer.open();
+    this.#segments.push(segment);
+    const bot = await this.#options.launcher.launch(ticket.job);
+    this.#bot = bot;
+    bot.on('error', (error, fatal) => {
+      this.#log.warn({ err: error, fatal }, 'recorder bot reported an error');
+      if (fatal) this.#botFailed(bot, error.message);
+    });
+    bot.once('close', (reason) => this.#botFailed(bot, `recorder bot closed: ${reason}`));
+    if (this.#ending) {
+      // Stopped while the browser was launching.
+      bot.close('recording ended during launch');
+      return;
+    }
+    await bot.ready();
+    segment.readyAt = Date.now();
+    this.#log.info({ segment: segment.index }, 'recorder bot ready');
+  }
+
+  /** A bot died, closed or hung: replace it once recording, else the recording fails. */
+  #botFailed(bot: RecorderBot, reason: string): void {
+    if (bot !== this.#bot || this.#ending) return;
+    if (!this.#startedAt) {
+      void this.#end({ failure: reason });
+      return;
+    }
+    this.#replacing ??= this.#replace(bot, reason).finally(() => (this.#replacing = undefined));
+  }
+
+  async #replace(failed: RecorderBot, reason: string): Promise<void> {
+    const failedAt = Date.now();
+    const interruption: Interruption = {
+      at: failedAt - this.#startedAt!.getTime(),
+      lostMs: null,
+      reason,
+    };
+    this.#interruptions.push(interruption);
+    this.#log.warn({ interruption }, 'recorder bot failed mid-recording: replacing it');
+    this.safeEmit('interrupted', interruption);
+    this.#dropBot(`replaced: ${reason}`);
+    failed.close(`replaced: ${reason}`);
+    await this.#segments
+      .at(-1)
+      ?.writer.finish()
+      .catch((error: unknown) => {
+        this.#log.error({ err: error }, 'could not fsync a segment');
+      });
+    let lastReason = reason;
+    while (!this.#ending) {
+      if (this.#failedReplacements >= this.#options.maxBotRestarts) {
+        await this.#end({
+          failure: `the recorder failed ${this.#failedReplacements} times in a row (last: ${lastReason})`,
+        });
+        return;
+      }
+      this.#failedReplacements += 1;
+      try {
+        await this.#launchBot();
+        return;
+      } catch (error) {
+        lastReason = (error as Error).message;
+        this.#log.error({ err: error }, 'replacement recorder bot failed to start');
+        this.#dropBot('replacement failed');
+      }
+    }
+  }
+
+  /** Forgets the current bot (its events are ignored from now on) and closes it. */
+  #dropBot(reason: string): void {
+    const bot = this.#bot;
+    this.#bot = undefined;
+    bot?.close(reason);
+  }
+
+  /** A ready bot that has sent nothing for `stallTimeoutMs` is hung. */
+  #checkStall(): void {
+    const bot = this.#bot;
+    const segment = this.#segments.at(-1);
+    if (!bot || !segment?.readyAt || this.#ending || this.#replacing) return;
+    const quietSince = segment.lastSliceAt ?? segment.readyAt;
+    const quietMs = Date.now() - quietSince;
+    if (quietMs > this.#options.stallTimeoutMs) {
+      this.#botFailed(bot, `no slice for ${Math.round(quietMs / 1000)} s (hung?)`);
+    }
+  }
+
+  /** Stores one slice from the bot holding `tokenId` (the caller checked the token). */
+  async acceptSlice(tokenId: string, seq: number, data: Uint8Array): Promise<SliceResult> {
+    const segment = this.#segments.at(-1);
+    if (!segment || segment.tokenId !== tokenId) return { outcome: 'closed', seq };
+    const result = await segment.writer.write(seq, data);
+    if (result.outcome === 'appended') {
+      const now = Date.now();
+      const previous = this.#segments[segment.index - 1];
+      if (seq === 0 && segment.index === 0) {
+        // Slice 0 holds the media from the recorder's start, so that is when
+        // the recording started (not when its first second arrived).
+        this.#startedAt = new Date(segment.readyAt ?? now);
+        this.safeEmit('recording', this.#startedAt);
+      } else if (seq === 0 && previous) {
+        // Media is missing from the old bot's last stored slice to the new bot's start.
+        const interruption = this.#interruptions.at(-1);
+        if (interruption) {
+          interruption.lostMs = (segment.readyAt ?? now) - (previous.lastSliceAt ?? now);
+          this.#failedReplacements = 0;
+          this.#log.info({ interruption }, 'recording resumed with a new recorder bot');
+          this.safeEmit('resumed', interruption);
+        }
+      }
+      segment.lastSliceAt = now;
     } else if (result.outcome === 'gap' || result.outcome === 'conflict') {
       this.#log.warn({ result }, 'slice refused');
     }
@@ -175,7 +321,9 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     // The recording ends when the stop is asked, not when the last slice lands.
     const stoppedAt = new Date();
     clearTimeout(this.#maxDurationTimer);
+    clearInterval(this.#stallTimer);
     const bot = this.#bot;
+    const segment = this.#segments.at(-1);
     let reason = failure;
     // After a fatal page error the page may still hold its last slice (it
     // keeps recording until told to stop): flush it too, keeping the reason.
@@ -183,9 +331,9 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
       try {
         const result = await bot.stop(this.#options.stopTimeoutMs);
         if (!result.flushed) reason ??= 'recorder did not flush its last slice in time';
-        else if (result.lastSeq + 1 !== this.#writer.nextSeq) {
+        else if (segment && result.lastSeq + 1 !== segment.writer.nextSeq) {
           this.#log.warn(
-            { pageLastSeq: result.lastSeq, stored: this.#writer.nextSeq },
+            { pageLastSeq: result.lastSeq, stored: segment.writer.nextSeq },
             'page and server disagree on the last slice',
           );
         }
@@ -194,25 +342,29 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
       }
     }
     bot?.close('recording ended');
-    await this.#writer.finish().catch((error: unknown) => {
-      this.#log.error({ err: error }, 'could not fsync the recording file');
-      reason ??= 'could not write the recording file';
-    });
+    for (const { writer } of this.#segments) {
+      await writer.finish().catch((error: unknown) => {
+        this.#log.error({ err: error }, 'could not fsync the recording file');
+        reason ??= 'could not write the recording file';
+      });
+    }
     this.#unwatchPeers?.();
     await this.#participantWrites;
     await this.#options.repository
       .closeParticipants(this.recordingId, stoppedAt)
       .catch((error: unknown) => this.#log.error({ err: error }, 'closing participants failed'));
     const durationMs = this.#startedAt ? stoppedAt.getTime() - this.#startedAt.getTime() : 0;
-    const common = {
-      bytes: this.#writer.bytesWritten,
-      slices: this.#writer.nextSeq,
+    const totals: SessionTotals = {
+      bytes: this.bytesReceived,
+      slices: this.slicesReceived,
       stoppedAt,
       durationMs,
+      segments: this.#segments.filter((s) => s.writer.bytesWritten > 0).length,
+      interruptions: [...this.#interruptions],
     };
     const end: SessionEnd = reason
-      ? { kind: 'failed', reason, ...common }
-      : { kind: 'stopped', ...common };
+      ? { kind: 'failed', reason, ...totals }
+      : { kind: 'stopped', ...totals };
     this.#log.info({ end }, 'recording session ended');
     this.safeEmit('ended', end);
     this.close();
@@ -255,9 +407,10 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#maxDurationTimer);
+    clearInterval(this.#stallTimer);
     this.#unwatchPeers?.();
     this.#bot?.close('session closed');
-    void this.#writer.finish().catch(() => undefined);
+    for (const { writer } of this.#segments) void writer.finish().catch(() => undefined);
     this.safeEmit('@close');
   }
 }

@@ -36,11 +36,62 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export async function finalizeRecording(options: FinalizeOptions): Promise<FinalizeResult> {
-  const { ffmpeg, ffprobe, rawPath, outputPath } = options;
+/**
+ * Joins the raw segments of one recording (one per recorder bot, when a bot
+ * was replaced) into one raw WebM, in order and without re-encoding: each
+ * segment is remuxed first so that it carries its duration (MediaRecorder
+ * writes none, and ffmpeg's concat demuxer needs it to place the next one),
+ * then the concat demuxer appends them. The segments are removed once the
+ * joined file is written. Resolves with its path.
+ */
+export async function joinSegments({
+  ffmpeg,
+  segments,
+  outputPath,
+}: {
+  ffmpeg: string;
+  segments: readonly string[];
+  outputPath: string;
+}): Promise<string> {
   const dir = dirname(outputPath);
-  const tmp = join(dir, '.remux.webm');
-  await rm(tmp, { force: true });
+  const fixed: string[] = [];
+  for (const [index, segment] of segments.entries()) {
+    const target = join(dir, `.segment-${index}.webm`);
+    await remux(ffmpeg, segment, target);
+    fixed.push(target);
+  }
+  const list = join(dir, '.segments.txt');
+  await writeFile(list, fixed.map((f) => `file '${f.replace(/'/g, "'\\''")}'\n`).join(''), {
+    mode: 0o600,
+  });
+  await runTool(ffmpeg, [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    list,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'webm',
+    '-y',
+    outputPath,
+  ]);
+  await chmod(outputPath, 0o600);
+  await Promise.all([...fixed, list, ...segments].map((f) => rm(f, { force: true })));
+  return outputPath;
+}
+
+/** Stream-copy remux: writes duration and cues; tolerates a truncated last cluster. */
+async function remux(ffmpeg: string, input: string, output: string): Promise<void> {
+  await rm(output, { force: true });
   await runTool(ffmpeg, [
     '-hide_banner',
     '-nostdin',
@@ -50,7 +101,7 @@ export async function finalizeRecording(options: FinalizeOptions): Promise<Final
     '-fflags',
     '+genpts+discardcorrupt',
     '-i',
-    rawPath,
+    input,
     '-map',
     '0',
     '-c',
@@ -58,9 +109,16 @@ export async function finalizeRecording(options: FinalizeOptions): Promise<Final
     '-f',
     'webm',
     '-y',
-    tmp,
+    output,
   ]);
-  await chmod(tmp, 0o600);
+  await chmod(output, 0o600);
+}
+
+export async function finalizeRecording(options: FinalizeOptions): Promise<FinalizeResult> {
+  const { ffmpeg, ffprobe, rawPath, outputPath } = options;
+  const dir = dirname(outputPath);
+  const tmp = join(dir, '.remux.webm');
+  await remux(ffmpeg, rawPath, tmp);
   await rename(tmp, outputPath);
   if (rawPath !== outputPath) await rm(rawPath, { force: true });
 

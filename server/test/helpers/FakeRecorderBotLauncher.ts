@@ -99,7 +99,12 @@ export class FakeRecorderBot extends EventEmitter implements RecorderBot {
 }
 
 export class FakeRecorderBotLauncher implements RecorderBotLauncher {
+  /** The latest bot of each recording. */
   readonly bots = new Map<string, FakeRecorderBot>();
+  /** Every bot of each recording, in launch order (replacements after the first). */
+  readonly #all = new Map<string, FakeRecorderBot[]>();
+  /** When set, launches fail with this message (a replacement that cannot start). */
+  failLaunches: string | null = null;
   readonly #mediaFile: string;
   readonly #sliceBytes: number;
   readonly #launched = new EventEmitter();
@@ -111,6 +116,7 @@ export class FakeRecorderBotLauncher implements RecorderBotLauncher {
   }
 
   async launch(job: RecorderJob): Promise<RecorderBot> {
+    if (this.failLaunches) throw new Error(this.failLaunches);
     const data = await readFile(this.#mediaFile);
     const slices: Uint8Array[] = [];
     for (let at = 0; at < data.length; at += this.#sliceBytes) {
@@ -118,17 +124,18 @@ export class FakeRecorderBotLauncher implements RecorderBotLauncher {
     }
     const bot = new FakeRecorderBot(job, slices);
     this.bots.set(job.recordingId, bot);
+    this.#all.set(job.recordingId, [...(this.#all.get(job.recordingId) ?? []), bot]);
     this.#launched.emit('launched', bot);
     return bot;
   }
 
-  /** Resolves with the bot of a recording once it is launched. */
-  botFor(recordingId: string): Promise<FakeRecorderBot> {
-    const existing = this.bots.get(recordingId);
+  /** Resolves with the `index`-th bot of a recording (0: the first) once it is launched. */
+  botFor(recordingId: string, index = 0): Promise<FakeRecorderBot> {
+    const existing = this.#all.get(recordingId)?.[index];
     if (existing) return Promise.resolve(existing);
     return new Promise((resolve) => {
       const listener = (bot: FakeRecorderBot) => {
-        if (bot.recordingId !== recordingId) return;
+        if (bot.recordingId !== recordingId || this.#all.get(recordingId)?.[index] !== bot) return;
         this.#launched.off('launched', listener);
         resolve(bot);
       };

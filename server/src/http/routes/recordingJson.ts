@@ -32,6 +32,7 @@ export function recordingJson(
     sha256: row.sha256,
     error: row.error,
     hasThumbnail: typeof row.metadata.thumbnail === 'string',
+    interruptions: interruptionsOf(row.metadata),
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
     stoppedAt: iso(row.stoppedAt),
@@ -51,4 +52,10 @@ export function participantsJson(
     joinedAt: p.joinedAt.toISOString(),
     leftAt: iso(p.leftAt),
   }));
+}
+
+/** The interruptions the recording service stored in the metadata (written by this server only). */
+function interruptionsOf(metadata: Record<string, unknown>): RecordingJson['interruptions'] {
+  const list = metadata.interruptions;
+  return Array.isArray(list) ? (list as RecordingJson['interruptions']) : [];
 }
