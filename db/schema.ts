@@ -121,6 +121,14 @@ export const recordings = pgTable(
     stoppedAt: timestamp('stopped_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    /**
+     * The server that runs this recording (its bot, its finalization) and
+     * until when it vouches for it. A server renews the leases of what it
+     * runs; a recording whose lease lapsed is recovered by whichever server
+     * claims it first, never while its owner is alive.
+     */
+    nodeId: varchar('node_id', { length: 64 }),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
   },
   (t) => [

@@ -42,6 +42,9 @@ export interface NewRecording {
   description?: string | null;
   startedBy: string;
   metadata?: Record<string, unknown>;
+  /** The server that will run it, and until when its lease holds. */
+  nodeId?: string | null;
+  leaseExpiresAt?: Date | null;
 }
 
 export interface ListRecordingsFilter {
@@ -89,6 +92,8 @@ export class RecordingsRepository {
           description: input.description ?? null,
           startedBy: input.startedBy,
           metadata: input.metadata ?? {},
+          nodeId: input.nodeId ?? null,
+          leaseExpiresAt: input.leaseExpiresAt ?? null,
         })
         .returning();
       return row!;
@@ -257,6 +262,36 @@ export class RecordingsRepository {
       )
       .orderBy(asc(recordings.createdAt))
       .limit(limit);
+  }
+
+  /** Extends the leases `nodeId` holds on these recordings to `until`. */
+  async renewLeases(nodeId: string, ids: readonly string[], until: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await this.#db
+      .update(recordings)
+      .set({ leaseExpiresAt: until })
+      .where(and(eq(recordings.nodeId, nodeId), inArray(recordings.id, [...ids])))
+      .returning({ id: recordings.id });
+    return rows.length;
+  }
+
+  /**
+   * Claims, for `nodeId` until `until`, every unfinished recording whose
+   * lease has lapsed (its server died) or that never had one, in one
+   * statement: two servers recovering at once never get the same recording.
+   */
+  async claimLapsed(nodeId: string, until: Date, now = new Date()): Promise<RecordingRow[]> {
+    return this.#db
+      .update(recordings)
+      .set({ nodeId, leaseExpiresAt: until })
+      .where(
+        and(
+          inArray(recordings.status, [...unfinishedStatuses]),
+          isNull(recordings.deletedAt),
+          or(isNull(recordings.leaseExpiresAt), lt(recordings.leaseExpiresAt, now)),
+        ),
+      )
+      .returning();
   }
 
   /** Recordings left pending/recording/stopped/processing by a previous process. */

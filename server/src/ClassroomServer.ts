@@ -4,6 +4,7 @@
  * in reverse order. main.ts runs one; integration tests start their own on
  * port 0.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -206,6 +207,7 @@ export class ClassroomServer {
         launcher: this.#launcher,
         publicUrl: () => config.http.publicUrl ?? this.url,
         onChange: (recordingId) => announcer.announce(recordingId),
+        nodeId: config.nodeId ?? randomUUID(),
       });
       this.#recording = recording;
       const app = createHttpApp(ctx, {
@@ -267,6 +269,7 @@ export class ClassroomServer {
       this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       log.info({ url: this.#url }, 'listening');
       await recording.recover();
+      recording.startLeases();
       if (config.recording.autoDelete) {
         this.#retention = new RetentionJob({
           service: recording,

@@ -20,6 +20,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
+  /** This server's name among several on one database (default: a random id per start). */
+  NODE_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, '1-64 of A-Z a-z 0-9 _ . -')
+      .optional(),
+  ),
   /** Base URL at which the recorder bot's browser reaches this server. */
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
   TRUST_PROXY: bool.default(false),
@@ -94,6 +101,8 @@ const envSchema = z.object({
   RECORDING_STALL_TIMEOUT_MS: z.coerce.number().int().min(2_000).default(8_000),
   /** Replacement bots in a row that may fail before a recording ends (keeping what it has). */
   RECORDING_MAX_BOT_RESTARTS: z.coerce.number().int().min(0).max(20).default(3),
+  /** How long a server vouches for the recordings it runs; it renews every third of it. */
+  RECORDING_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
 
   AWS_REGION: optionalString,
   AWS_S3_BUCKET: optionalString,
@@ -120,6 +129,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   http: { port: number; host: string; publicUrl: string | undefined; trustProxy: boolean };
   dataDir: string;
+  nodeId: string | undefined;
   database: { url: string | undefined; pgliteDir: string; seedDemoUsers: boolean };
   auth: {
     jwtSecret: string | undefined;
@@ -157,6 +167,7 @@ export interface Config {
     maxConcurrent: number;
     stallTimeoutMs: number;
     maxBotRestarts: number;
+    leaseSeconds: number;
   };
   aws: {
     region: string | undefined;
@@ -187,6 +198,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL, trustProxy: e.TRUST_PROXY },
     dataDir,
+    nodeId: e.NODE_ID,
     database: {
       url: e.DATABASE_URL,
       pgliteDir: resolve(dataDir, 'pglite'),
@@ -237,6 +249,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrent: e.RECORDING_MAX_CONCURRENT,
       stallTimeoutMs: e.RECORDING_STALL_TIMEOUT_MS,
       maxBotRestarts: e.RECORDING_MAX_BOT_RESTARTS,
+      leaseSeconds: e.RECORDING_LEASE_SECONDS,
     },
     aws: {
       region: e.AWS_REGION,

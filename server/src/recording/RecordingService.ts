@@ -48,6 +48,8 @@ export interface RecordingServiceOptions {
   publicUrl: () => string;
   /** Told after a recording changed (status, title, shares, deletion), to push it to its viewers. */
   onChange?: (recordingId: string) => void;
+  /** This server's id on the recordings' leases. */
+  nodeId: string;
 }
 
 /** Where a request came from, for the audit trail. */
@@ -64,7 +66,11 @@ export class RecordingService {
   readonly #launcher: RecorderBotLauncher;
   readonly #publicUrl: () => string;
   readonly #onChange: (recordingId: string) => void;
+  readonly #nodeId: string;
   readonly #log: Logger;
+  #leaseTimer?: NodeJS.Timeout;
+  #recoverTimer?: NodeJS.Timeout;
+  #recovering?: Promise<void>;
   readonly #queue = new KeyedQueue();
   /** Active sessions by recording id. */
   readonly #sessions = new Map<string, RecordingSession>();
@@ -74,9 +80,17 @@ export class RecordingService {
   readonly #endHandling = new Map<string, Promise<void>>();
   #closed = false;
 
-  constructor({ ctx, rooms, launcher, publicUrl, onChange = () => {} }: RecordingServiceOptions) {
+  constructor({
+    ctx,
+    rooms,
+    launcher,
+    publicUrl,
+    onChange = () => {},
+    nodeId,
+  }: RecordingServiceOptions) {
     this.#ctx = ctx;
     this.#onChange = onChange;
+    this.#nodeId = nodeId;
     this.#rooms = rooms;
     this.#launcher = launcher;
     this.#publicUrl = publicUrl;
@@ -162,6 +176,8 @@ export class RecordingService {
           title: input.title,
           description: input.description ?? null,
           startedBy: actor.userId,
+          nodeId: this.#nodeId,
+          leaseExpiresAt: this.#leaseUntil(),
           metadata: {
             layout: input.layout ?? 'grid',
             requested: {
@@ -543,13 +559,47 @@ export class RecordingService {
     }
   }
 
+  #leaseUntil(): Date {
+    return new Date(Date.now() + this.#ctx.config.recording.leaseSeconds * 1000);
+  }
+
   /**
-   * After a restart: recordings left pending/recording lost their bot; keep
-   * what reached the disk and finalize it, or mark them failed; recordings
-   * left stopped/processing are finalized again.
+   * Keeps the leases of what this server runs fresh (every third of the
+   * lease), and every lease period takes over the recordings of servers
+   * that stopped renewing theirs. Call once, after the first recover().
    */
-  async recover(): Promise<void> {
-    const rows = await this.#ctx.recordings.findUnfinished();
+  startLeases(): void {
+    const leaseMs = this.#ctx.config.recording.leaseSeconds * 1000;
+    this.#leaseTimer = setInterval(() => {
+      const ids = [...this.#sessions.keys(), ...this.#finalizing.keys()];
+      void this.#ctx.recordings
+        .renewLeases(this.#nodeId, ids, this.#leaseUntil())
+        .catch((error: unknown) => this.#log.error({ err: error }, 'could not renew leases'));
+    }, leaseMs / 3);
+    this.#leaseTimer.unref();
+    this.#recoverTimer = setInterval(() => {
+      void this.recover().catch((error: unknown) =>
+        this.#log.error({ err: error }, 'could not recover lapsed recordings'),
+      );
+    }, leaseMs);
+    this.#recoverTimer.unref();
+  }
+
+  /**
+   * Recovers the recordings whose server is gone (their lease lapsed, or
+   * they predate leases): claimed atomically, so of several servers only
+   * one takes each, and a live server's recordings are never touched.
+   * Recordings left pending/recording lost their bot: what reached the disk
+   * is finalized, or they fail; stopped/processing ones are finalized again.
+   */
+  recover(): Promise<void> {
+    this.#recovering ??= this.#recover().finally(() => (this.#recovering = undefined));
+    return this.#recovering;
+  }
+
+  async #recover(): Promise<void> {
+    if (this.#closed) return;
+    const rows = await this.#ctx.recordings.claimLapsed(this.#nodeId, this.#leaseUntil());
     for (const row of rows) {
       if (this.#sessions.has(row.id)) continue;
       const segments = await listSegments(this.recordingDir(row.roomId, row.id));
@@ -584,6 +634,9 @@ export class RecordingService {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#leaseTimer);
+    clearInterval(this.#recoverTimer);
+    await this.#recovering;
     await Promise.allSettled([...this.#sessions.values()].map((s) => s.stop()));
     await Promise.allSettled([...this.#endHandling.values()]);
     await Promise.allSettled([...this.#finalizing.values()]);
