@@ -64,27 +64,7 @@ export async function joinSegments({
   await writeFile(list, fixed.map((f) => `file '${f.replace(/'/g, "'\\''")}'\n`).join(''), {
     mode: 0o600,
   });
-  await runTool(ffmpeg, [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    list,
-    '-map',
-    '0',
-    '-c',
-    'copy',
-    '-f',
-    'webm',
-    '-y',
-    outputPath,
-  ]);
-  await chmod(outputPath, 0o600);
+  await copyToWebm(ffmpeg, ['-f', 'concat', '-safe', '0', '-i', list], outputPath);
   await Promise.all([...fixed, list, ...segments].map((f) => rm(f, { force: true })));
   return outputPath;
 }
@@ -92,16 +72,18 @@ export async function joinSegments({
 /** Stream-copy remux: writes duration and cues; tolerates a truncated last cluster. */
 async function remux(ffmpeg: string, input: string, output: string): Promise<void> {
   await rm(output, { force: true });
+  // Slices end where MediaRecorder cut them: tolerate a truncated last cluster.
+  await copyToWebm(ffmpeg, ['-fflags', '+genpts+discardcorrupt', '-i', input], output);
+}
+
+/** Copies every stream of the input (given by `inputArgs`) into a WebM file, 0600. */
+async function copyToWebm(ffmpeg: string, inputArgs: string[], output: string): Promise<void> {
   await runTool(ffmpeg, [
     '-hide_banner',
     '-nostdin',
     '-loglevel',
     'error',
-    // Slices end where MediaRecorder cut them: tolerate a truncated last cluster.
-    '-fflags',
-    '+genpts+discardcorrupt',
-    '-i',
-    input,
+    ...inputArgs,
     '-map',
     '0',
     '-c',
