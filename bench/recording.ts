@@ -437,7 +437,8 @@ async function main(): Promise<number> {
       config,
       admin,
       instructorToken: await createUser(server, 'instructor'),
-      botMarker: join(tmp, 'recorder-bot-'),
+      // Each bot's Chromium profile lives under DATA_DIR/bots (see ChromiumRecorderBot).
+      botMarker: join(config.dataDir, 'bots', 'recorder-bot-'),
       seconds: args.seconds,
       keep: args.keep,
     };
