@@ -30,6 +30,7 @@ import { resolveJwtSecret } from './auth/jwtSecret';
 import { seedDemoRoom, seedDemoUsers } from './auth/demoUsers';
 import { createHttpApp } from './http/app';
 import { webRoutes } from './http/routes/webRoutes';
+import { apiDocsRoutes } from './http/routes/apiDocsRoutes';
 import { MediasoupWorkerPool } from './media/MediasoupWorkerPool';
 import { RoomManager } from './media/RoomManager';
 import { SignallingServer } from './signalling/SignallingServer';
@@ -42,6 +43,9 @@ import { adminRoomsRoutes } from './http/routes/adminRoomsRoutes';
 import { SyntheticParticipants } from './media/SyntheticParticipants';
 import { ChromiumBotLauncher } from '#recorder-bot/ChromiumBotLauncher';
 import type { RecorderBotLauncher } from '#recorder-bot/types';
+
+/** The API's version as the OpenAPI document states it. */
+const API_VERSION = '1.0.0';
 
 export interface ClassroomServerOptions {
   config: Config;
@@ -237,7 +241,7 @@ export class ClassroomServer {
           const media = await workers.check();
           return { database: database.kind, mediasoupWorkers: media.workers, ...rooms.stats() };
         },
-        rootRouters: [webRoutes()],
+        rootRouters: [apiDocsRoutes({ version: API_VERSION }), webRoutes()],
       });
       this.#http = createServer(app);
       // Attached before listening, so no upgrade request can arrive unanswered.

@@ -2,14 +2,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { roomIdSchema } from '#protocol/rest/common';
+import { syntheticParticipantBody, syntheticParticipantParams } from '#protocol/rest/admin';
 import type { AppContext } from '../../context';
 import type { SyntheticParticipants } from '../../media/SyntheticParticipants';
 import { authenticate, requireRole, userOf } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
 
 const roomParams = z.object({ roomId: roomIdSchema });
-const participantParams = roomParams.extend({ peerId: z.uuid('peer id must be a UUID') });
-const createBody = z.object({ displayName: z.string().trim().min(1).max(100) }).strict();
+const participantParams = syntheticParticipantParams;
+const createBody = syntheticParticipantBody;
 
 /** Mounted under /api/v1/admin: admins only. */
 export function adminRoomsRoutes(ctx: AppContext, synthetic: SyntheticParticipants): Router {

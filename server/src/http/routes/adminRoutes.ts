@@ -1,13 +1,14 @@
 /** The admin debug view's API: running recorder bots, their stats, console and a live preview. */
 import { Router } from 'express';
-import { z } from 'zod';
+import { recordingParams } from '#protocol/rest/recordings';
+import type { RecorderBotJson } from '#protocol/rest/admin';
 import type { AppContext } from '../../context';
 import { NotFoundError, UnavailableError } from '../../errors';
 import type { RecordingService } from '../../recording/RecordingService';
 import { authenticate, requireRole } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
 
-const idParams = z.object({ id: z.uuid('recording id must be a UUID') });
+const idParams = recordingParams;
 
 export function adminRoutes(ctx: AppContext, service: RecordingService): Router {
   const router = Router();
@@ -15,7 +16,7 @@ export function adminRoutes(ctx: AppContext, service: RecordingService): Router 
 
   router.get('/recorders', async (_req, res) => {
     const items = await Promise.all(
-      [...service.sessions.values()].map(async (session) => {
+      [...service.sessions.values()].map(async (session): Promise<RecorderBotJson> => {
         const bot = session.bot;
         const stats = bot ? await bot.stats() : null;
         const startedAt = session.startedAt ?? session.createdAt;

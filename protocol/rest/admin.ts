@@ -1,0 +1,58 @@
+/** Admin and operations endpoints: running recorder bots, synthetic participants, health. */
+import { z } from 'zod';
+import { roomIdSchema, timestamp } from './common';
+
+export const recorderBotSchema = z.object({
+  recordingId: z.uuid(),
+  roomId: z.string(),
+  title: z.string(),
+  state: z.string(),
+  botState: z.string(),
+  startedAt: timestamp,
+  uptimeSeconds: z.number(),
+  tiles: z.number(),
+  framesPerSecond: z.number(),
+  drawMsAvg: z.number().nullable(),
+  droppedFrames: z.number(),
+  audioTracks: z.number(),
+  slicesReceived: z.number(),
+  bytesReceived: z.number(),
+  lastError: z.string().nullable(),
+  consoleLines: z.array(z.string()),
+});
+export type RecorderBotJson = z.infer<typeof recorderBotSchema>;
+export const recorderBotListSchema = z.object({ items: z.array(recorderBotSchema) });
+
+export const syntheticParticipantParams = z.object({
+  roomId: roomIdSchema,
+  peerId: z.uuid('peer id must be a UUID'),
+});
+export const syntheticParticipantBody = z
+  .object({ displayName: z.string().trim().min(1).max(100) })
+  .strict();
+const rtpTarget = z.object({
+  ip: z.string(),
+  port: z.number().int(),
+  rtcpPort: z.number().int(),
+  payloadType: z.number().int(),
+  ssrc: z.number().int(),
+});
+export const syntheticParticipantSchema = z.object({
+  peerId: z.uuid(),
+  displayName: z.string(),
+  video: rtpTarget,
+  audio: rtpTarget,
+});
+export const syntheticParticipantRemovedSchema = z.object({
+  peerId: z.uuid(),
+  removed: z.literal(true),
+});
+
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  database: z.string().optional(),
+  mediasoupWorkers: z.number().int().optional(),
+  rooms: z.number().int().optional(),
+  peers: z.number().int().optional(),
+  recorders: z.number().int().optional(),
+});

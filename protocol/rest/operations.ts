@@ -1,0 +1,532 @@
+/**
+ * Every HTTP operation of the API, described with the same zod schemas the
+ * server validates requests with and types its answers with. The OpenAPI
+ * document (openapi.ts) is generated from this list, and the contract test
+ * calls every entry and checks real answers against it.
+ */
+import { z } from 'zod';
+import {
+  healthSchema,
+  recorderBotListSchema,
+  syntheticParticipantBody,
+  syntheticParticipantParams,
+  syntheticParticipantRemovedSchema,
+  syntheticParticipantSchema,
+} from './admin';
+import { auditPageSchema, listAuditQuery, recordingAuditQuery } from './audit';
+import { roomIdSchema } from './common';
+import {
+  createShareBody,
+  deletedRecordingSchema,
+  listRecordingsQuery,
+  playbackSchema,
+  recordingDetailSchema,
+  recordingPageSchema,
+  recordingParams,
+  recordingSchema,
+  shareListSchema,
+  shareParams,
+  shareSchema,
+  startRecordingBody,
+  startedRecordingSchema,
+  stoppedRecordingSchema,
+  updateRecordingBody,
+} from './recordings';
+import {
+  addMemberBody,
+  createRoomBody,
+  listRoomsQuery,
+  roomDetailSchema,
+  roomMemberParams,
+  roomMemberSchema,
+  roomPageSchema,
+  roomParams,
+  updateRoomBody,
+} from './rooms';
+import {
+  createUserBody,
+  listUsersQuery,
+  loginBody,
+  registerBody,
+  sessionSchema,
+  updateUserBody,
+  userEnvelopeSchema,
+  userPageSchema,
+  userParams,
+} from './users';
+
+/**
+ * Who may call: nobody needs a token (`none`), a user token (`user`; the
+ * policy decides the rest), an admin's user token (`admin`), the live
+ * recorder token of that recording (`recorder`), or the media token in the
+ * URL (`media`).
+ */
+export type OperationAuth = 'none' | 'user' | 'admin' | 'recorder' | 'media';
+
+export type Content = 'json' | 'video/webm' | 'image/jpeg' | 'application/octet-stream';
+
+export interface OperationResponse {
+  description: string;
+  /** JSON body schema (content `json`). */
+  schema?: z.ZodType;
+  content?: Content;
+}
+
+export interface Operation {
+  operationId: string;
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI path template, e.g. `/api/v1/recordings/{id}`. */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: OperationAuth;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType | 'binary';
+  /** Success answers and the error statuses particular to this operation. */
+  responses: Record<number, OperationResponse>;
+}
+
+const json = (description: string, schema: z.ZodType): OperationResponse => ({
+  description,
+  schema,
+  content: 'json',
+});
+const error = (description: string): OperationResponse => ({ description, content: 'json' });
+const success = z.object({ success: z.literal(true) });
+const notFound = error('No such resource, or not the caller’s to see');
+const forbidden = error('Seen, but the caller lacks the permission');
+const conflict = error('The resource is in a state that does not allow this');
+
+const v1 = (path: string) => `/api/v1${path}`;
+
+export const operations: readonly Operation[] = [
+  {
+    operationId: 'health',
+    method: 'get',
+    path: '/healthz',
+    summary: 'Database and media workers are up',
+    tag: 'operations',
+    auth: 'none',
+    responses: {
+      200: json('Healthy', healthSchema),
+      503: json(
+        'Unhealthy',
+        healthSchema.extend({ error: z.object({ code: z.string(), message: z.string() }) }),
+      ),
+    },
+  },
+  {
+    operationId: 'register',
+    method: 'post',
+    path: v1('/auth/register'),
+    summary: 'Create a student account (REGISTRATION=open)',
+    tag: 'auth',
+    auth: 'none',
+    body: registerBody,
+    responses: {
+      201: json('Signed up and in', sessionSchema),
+      403: error('Registration is closed'),
+      409: error('Email already registered'),
+      429: error('Too many attempts (Retry-After)'),
+    },
+  },
+  {
+    operationId: 'login',
+    method: 'post',
+    path: v1('/auth/login'),
+    summary: 'Sign in',
+    tag: 'auth',
+    auth: 'none',
+    body: loginBody,
+    responses: {
+      200: json('Signed in', sessionSchema),
+      401: error('Wrong email or password'),
+      429: error('Too many attempts (Retry-After)'),
+    },
+  },
+  {
+    operationId: 'logout',
+    method: 'post',
+    path: v1('/auth/logout'),
+    summary: 'Revoke the token of this request',
+    tag: 'auth',
+    auth: 'user',
+    responses: { 200: json('Signed out', success) },
+  },
+  {
+    operationId: 'me',
+    method: 'get',
+    path: v1('/auth/me'),
+    summary: 'The signed-in user',
+    tag: 'auth',
+    auth: 'user',
+    responses: { 200: json('The user', userEnvelopeSchema) },
+  },
+  {
+    operationId: 'listUsers',
+    method: 'get',
+    path: v1('/users'),
+    summary: 'Find accounts by email or name',
+    tag: 'users',
+    auth: 'admin',
+    query: listUsersQuery,
+    responses: { 200: json('A page of accounts', userPageSchema) },
+  },
+  {
+    operationId: 'createUser',
+    method: 'post',
+    path: v1('/users'),
+    summary: 'Create an account with a role',
+    tag: 'users',
+    auth: 'admin',
+    body: createUserBody,
+    responses: { 201: json('Created', userEnvelopeSchema), 409: error('Email already registered') },
+  },
+  {
+    operationId: 'updateUser',
+    method: 'patch',
+    path: v1('/users/{id}'),
+    summary: 'Change an account’s role (effective on its next request)',
+    tag: 'users',
+    auth: 'admin',
+    params: userParams,
+    body: updateUserBody,
+    responses: { 200: json('Changed', userEnvelopeSchema), 404: notFound },
+  },
+  {
+    operationId: 'deleteUser',
+    method: 'delete',
+    path: v1('/users/{id}'),
+    summary: 'Delete an account (its tokens and sockets stop working)',
+    tag: 'users',
+    auth: 'admin',
+    params: userParams,
+    responses: {
+      200: json('Deleted', success.extend({ deletedAt: z.string() })),
+      404: notFound,
+    },
+  },
+  {
+    operationId: 'createRoom',
+    method: 'post',
+    path: v1('/rooms'),
+    summary: 'Create a room the caller owns (instructors, admins)',
+    tag: 'rooms',
+    auth: 'user',
+    body: createRoomBody,
+    responses: {
+      201: json('Created', roomDetailSchema),
+      403: forbidden,
+      409: error('Room id taken'),
+    },
+  },
+  {
+    operationId: 'listRooms',
+    method: 'get',
+    path: v1('/rooms'),
+    summary: 'Rooms the caller owns or is a member of (admins: all)',
+    tag: 'rooms',
+    auth: 'user',
+    query: listRoomsQuery,
+    responses: { 200: json('A page of rooms', roomPageSchema) },
+  },
+  {
+    operationId: 'getRoom',
+    method: 'get',
+    path: v1('/rooms/{roomId}'),
+    summary: 'A room the caller may join; members for its owner and admins',
+    tag: 'rooms',
+    auth: 'user',
+    params: roomParams,
+    responses: { 200: json('The room', roomDetailSchema), 404: notFound },
+  },
+  {
+    operationId: 'updateRoom',
+    method: 'patch',
+    path: v1('/rooms/{roomId}'),
+    summary: 'Change a room’s title or access (owner, admins)',
+    tag: 'rooms',
+    auth: 'user',
+    params: roomParams,
+    body: updateRoomBody,
+    responses: { 200: json('Changed', roomDetailSchema), 403: forbidden, 404: notFound },
+  },
+  {
+    operationId: 'addRoomMember',
+    method: 'post',
+    path: v1('/rooms/{roomId}/members'),
+    summary: 'Add a member, or change a member’s role (owner, admins)',
+    tag: 'rooms',
+    auth: 'user',
+    params: roomParams,
+    body: addMemberBody,
+    responses: {
+      201: json('Added', roomMemberSchema),
+      200: json('Role changed', roomMemberSchema),
+      403: forbidden,
+      404: notFound,
+    },
+  },
+  {
+    operationId: 'removeRoomMember',
+    method: 'delete',
+    path: v1('/rooms/{roomId}/members/{userId}'),
+    summary: 'Remove a member (taken out of the live room)',
+    tag: 'rooms',
+    auth: 'user',
+    params: roomMemberParams,
+    responses: { 200: json('Removed', success), 403: forbidden, 404: notFound },
+  },
+  {
+    operationId: 'startRecording',
+    method: 'post',
+    path: v1('/recordings/start'),
+    summary: 'Start recording a room (its owner, instructor members, admins)',
+    tag: 'recordings',
+    auth: 'user',
+    body: startRecordingBody,
+    responses: {
+      201: json('Started', startedRecordingSchema),
+      403: forbidden,
+      404: notFound,
+      409: error('The room records already'),
+      503: error('Too many recordings in progress'),
+    },
+  },
+  {
+    operationId: 'stopRecording',
+    method: 'post',
+    path: v1('/recordings/{id}/stop'),
+    summary: 'Stop a recording (manage); a stopped one answers its state',
+    tag: 'recordings',
+    auth: 'user',
+    params: recordingParams,
+    responses: { 200: json('Stopped', stoppedRecordingSchema), 403: forbidden, 404: notFound },
+  },
+  {
+    operationId: 'listRecordings',
+    method: 'get',
+    path: v1('/recordings'),
+    summary: 'The recordings the caller may view, newest first',
+    tag: 'recordings',
+    auth: 'user',
+    query: listRecordingsQuery,
+    responses: { 200: json('A page of recordings', recordingPageSchema) },
+  },
+  {
+    operationId: 'getRecording',
+    method: 'get',
+    path: v1('/recordings/{id}'),
+    summary: 'One recording (view), with the caller’s access level',
+    tag: 'recordings',
+    auth: 'user',
+    params: recordingParams,
+    responses: { 200: json('The recording', recordingDetailSchema), 404: notFound },
+  },
+  {
+    operationId: 'updateRecording',
+    method: 'patch',
+    path: v1('/recordings/{id}'),
+    summary: 'Change title or description (manage)',
+    tag: 'recordings',
+    auth: 'user',
+    params: recordingParams,
+    body: updateRecordingBody,
+    responses: { 200: json('Changed', recordingSchema), 403: forbidden, 404: notFound },
+  },
+  {
+    operationId: 'deleteRecording',
+    method: 'delete',
+    path: v1('/recordings/{id}'),
+    summary: 'Delete a recording and its files (manage)',
+    tag: 'recordings',
+    auth: 'user',
+    params: recordingParams,
+    responses: {
+      200: json('Deleted', deletedRecordingSchema),
+      403: forbidden,
+      404: notFound,
+      409: conflict,
+    },
+  },
+  {
+    operationId: 'downloadRecording',
+    method: 'get',
+    path: v1('/recordings/{id}/download'),
+    summary: 'The file (download); Range, ETag = SHA-256',
+    tag: 'recordings',
+    auth: 'user',
+    params: recordingParams,
+    responses: {
+      200: { description: 'The WebM', content: 'video/webm' },
+      206: { description: 'A byte range of it', content: 'video/webm' },
+      304: { description: 'Not modified (If-None-Match)' },
+      403: forbidden,
+      404: notFound,
+      409: conflict,
+    },
+  },
+  {
+    operationId: 'createPlayback',
+    method: 'post',
+    path: v1('/recordings/{id}/playback'),
+    summary: 'A media URL a <video> plays without headers (view)',
+    tag: 'recordings',
+    auth: 'user',
+    params: recordingParams,
+    responses: { 200: json('The URL', playbackSchema), 404: notFound, 409: conflict },
+  },
+  {
+    operationId: 'playRecording',
+    method: 'get',
+    path: v1('/recordings/{id}/media'),
+    summary: 'The file inline, through a media URL (the policy is asked again)',
+    tag: 'recordings',
+    auth: 'media',
+    params: recordingParams,
+    query: z.object({ token: z.string() }),
+    responses: {
+      200: { description: 'The WebM', content: 'video/webm' },
+      206: { description: 'A byte range of it', content: 'video/webm' },
+      403: error('Expired, tampered or another recording’s link'),
+      404: notFound,
+    },
+  },
+  {
+    operationId: 'getThumbnail',
+    method: 'get',
+    path: v1('/recordings/{id}/thumbnail'),
+    summary: 'A frame from the middle (view)',
+    tag: 'recordings',
+    auth: 'user',
+    params: recordingParams,
+    responses: {
+      200: { description: 'JPEG', content: 'image/jpeg' },
+      304: { description: 'Not modified (If-None-Match)' },
+      404: notFound,
+    },
+  },
+  {
+    operationId: 'listShares',
+    method: 'get',
+    path: v1('/recordings/{id}/shares'),
+    summary: 'Who the recording is shared with (share)',
+    tag: 'sharing',
+    auth: 'user',
+    params: recordingParams,
+    responses: { 200: json('Shares', shareListSchema), 403: forbidden, 404: notFound },
+  },
+  {
+    operationId: 'createShare',
+    method: 'post',
+    path: v1('/recordings/{id}/shares'),
+    summary: 'Share with a user or a role of the room; again: change it (share)',
+    tag: 'sharing',
+    auth: 'user',
+    params: recordingParams,
+    body: createShareBody,
+    responses: {
+      201: json('Shared', shareSchema),
+      200: json('Share changed', shareSchema),
+      403: forbidden,
+      404: notFound,
+    },
+  },
+  {
+    operationId: 'deleteShare',
+    method: 'delete',
+    path: v1('/recordings/{id}/shares/{shareId}'),
+    summary: 'Revoke a share (manage, or share for one’s own)',
+    tag: 'sharing',
+    auth: 'user',
+    params: shareParams,
+    responses: { 200: json('Revoked', success), 403: forbidden, 404: notFound },
+  },
+  {
+    operationId: 'recordingAudit',
+    method: 'get',
+    path: v1('/recordings/{id}/audit'),
+    summary: 'The recording’s audit trail (manage)',
+    tag: 'audit',
+    auth: 'user',
+    params: recordingParams,
+    query: recordingAuditQuery,
+    responses: {
+      200: json('A page of audit rows', auditPageSchema),
+      403: forbidden,
+      404: notFound,
+    },
+  },
+  {
+    operationId: 'listAudit',
+    method: 'get',
+    path: v1('/audit'),
+    summary: 'The whole audit trail, filtered',
+    tag: 'audit',
+    auth: 'admin',
+    query: listAuditQuery,
+    responses: { 200: json('A page of audit rows', auditPageSchema) },
+  },
+  {
+    operationId: 'uploadSlice',
+    method: 'put',
+    path: v1('/recordings/{id}/slices/{seq}'),
+    summary: 'One MediaRecorder slice, in order (the recorder bot)',
+    tag: 'recorder',
+    auth: 'recorder',
+    params: recordingParams.extend({ seq: z.coerce.number().int().min(0) }),
+    body: 'binary',
+    responses: {
+      201: json('Appended', z.object({ seq: z.number().int(), bytes: z.number().int() })),
+      200: json('Identical retry', z.object({ seq: z.number().int(), duplicate: z.literal(true) })),
+      403: error('Not this recording’s token'),
+      409: error('Out of order, different bytes, or not accepting slices'),
+      413: error('Slice too large'),
+    },
+  },
+  {
+    operationId: 'listRecorderBots',
+    method: 'get',
+    path: v1('/admin/recorders'),
+    summary: 'Running recorder bots with live stats and console',
+    tag: 'admin',
+    auth: 'admin',
+    responses: { 200: json('Bots', recorderBotListSchema) },
+  },
+  {
+    operationId: 'recorderPreview',
+    method: 'get',
+    path: v1('/admin/recorders/{id}/preview.jpg'),
+    summary: 'What a bot draws right now',
+    tag: 'admin',
+    auth: 'admin',
+    params: recordingParams,
+    responses: {
+      200: { description: 'JPEG', content: 'image/jpeg' },
+      404: error('No running bot for this recording'),
+      503: error('The bot cannot take a preview now'),
+    },
+  },
+  {
+    operationId: 'addSyntheticParticipant',
+    method: 'post',
+    path: v1('/admin/rooms/{roomId}/synthetic-participants'),
+    summary: 'Add an ffmpeg-fed participant (RTP targets answered)',
+    tag: 'admin',
+    auth: 'admin',
+    params: z.object({ roomId: roomIdSchema }),
+    body: syntheticParticipantBody,
+    responses: { 201: json('Added', syntheticParticipantSchema) },
+  },
+  {
+    operationId: 'removeSyntheticParticipant',
+    method: 'delete',
+    path: v1('/admin/rooms/{roomId}/synthetic-participants/{peerId}'),
+    summary: 'Remove a synthetic participant',
+    tag: 'admin',
+    auth: 'admin',
+    params: syntheticParticipantParams,
+    responses: { 200: json('Removed', syntheticParticipantRemovedSchema), 404: notFound },
+  },
+];
