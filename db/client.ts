@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import type { PGlite } from '@electric-sql/pglite';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -16,9 +17,14 @@ export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
+/** How the durable job queue reaches the same database: the PGlite instance, or the URL. */
+export type QueueConnection =
+  { kind: 'pglite'; pglite: PGlite } | { kind: 'postgres'; url: string };
+
 export interface DatabaseHandle {
   readonly db: Database;
   readonly kind: DatabaseKind;
+  readonly queueConnection: QueueConnection;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Idempotent. */
@@ -52,7 +58,9 @@ export async function openDatabase({
       const { migrate: run } = await import('drizzle-orm/postgres-js/migrator');
       await run(db, { migrationsFolder });
     }
-    handle = makeHandle(db, 'postgres', () => client.end({ timeout: 5 }));
+    handle = makeHandle(db, { kind: 'postgres', url: databaseUrl }, () =>
+      client.end({ timeout: 5 }),
+    );
   } else {
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
@@ -63,16 +71,21 @@ export async function openDatabase({
       const { migrate: run } = await import('drizzle-orm/pglite/migrator');
       await run(db, { migrationsFolder });
     }
-    handle = makeHandle(db, 'pglite', () => client.close());
+    handle = makeHandle(db, { kind: 'pglite', pglite: client }, () => client.close());
   }
   return handle;
 }
 
-function makeHandle(db: Database, kind: DatabaseKind, end: () => Promise<void>): DatabaseHandle {
+function makeHandle(
+  db: Database,
+  queueConnection: QueueConnection,
+  end: () => Promise<void>,
+): DatabaseHandle {
   let closing: Promise<void> | undefined;
   return {
     db,
-    kind,
+    kind: queueConnection.kind,
+    queueConnection,
     async ping() {
       await db.execute(sql`select 1`);
     },

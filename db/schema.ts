@@ -226,3 +226,25 @@ export type RoomMemberRow = typeof roomMembers.$inferSelect;
 export type RoomMemberRole = (typeof roomMemberRoleEnum.enumValues)[number];
 export type ShareRow = typeof recordingSharing.$inferSelect;
 export type SharePermission = (typeof sharePermissionEnum.enumValues)[number];
+
+/** Every attempt to deliver a webhook event, for the admins' view (newest kept by retention). */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: uuid('event_id').notNull(),
+    type: varchar('type', { length: 64 }).notNull(),
+    url: text('url').notNull(),
+    recordingId: uuid('recording_id'),
+    attempt: integer('attempt').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('webhook_deliveries_at_idx').on(t.at),
+    index('webhook_deliveries_event_idx').on(t.eventId),
+  ],
+);
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

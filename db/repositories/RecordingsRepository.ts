@@ -277,10 +277,17 @@ export class RecordingsRepository {
 
   /**
    * Claims, for `nodeId` until `until`, every unfinished recording whose
-   * lease has lapsed (its server died) or that never had one, in one
-   * statement: two servers recovering at once never get the same recording.
+   * lease has lapsed (its server died) or that never had one — and with
+   * `includeOwn`, those `nodeId` itself holds (a restarted server's) — in
+   * one statement: two servers recovering at once never get the same one.
    */
-  async claimLapsed(nodeId: string, until: Date, now = new Date()): Promise<RecordingRow[]> {
+  async claimLapsed(
+    nodeId: string,
+    until: Date,
+    { includeOwn = false, now = new Date() }: { includeOwn?: boolean; now?: Date } = {},
+  ): Promise<RecordingRow[]> {
+    const claimable = [isNull(recordings.leaseExpiresAt), lt(recordings.leaseExpiresAt, now)];
+    if (includeOwn) claimable.push(eq(recordings.nodeId, nodeId));
     return this.#db
       .update(recordings)
       .set({ nodeId, leaseExpiresAt: until })
@@ -288,7 +295,7 @@ export class RecordingsRepository {
         and(
           inArray(recordings.status, [...unfinishedStatuses]),
           isNull(recordings.deletedAt),
-          or(isNull(recordings.leaseExpiresAt), lt(recordings.leaseExpiresAt, now)),
+          or(...claimable),
         ),
       )
       .returning();

@@ -1,6 +1,6 @@
 /** Admin and operations endpoints: running recorder bots, synthetic participants, health. */
 import { z } from 'zod';
-import { roomIdSchema, timestamp } from './common';
+import { pageSchema, paginationQuery, roomIdSchema, timestamp } from './common';
 
 export const recorderBotSchema = z.object({
   recordingId: z.uuid(),
@@ -56,3 +56,19 @@ export const healthSchema = z.object({
   peers: z.number().int().optional(),
   recorders: z.number().int().optional(),
 });
+
+export const listDeliveriesQuery = z.object({ ...paginationQuery });
+export const webhookDeliverySchema = z.object({
+  id: z.number().int(),
+  eventId: z.uuid(),
+  type: z.string(),
+  url: z.string(),
+  recordingId: z.uuid().nullable(),
+  attempt: z.number().int(),
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+  at: timestamp,
+});
+export const webhookDeliveryPageSchema = pageSchema(webhookDeliverySchema);
+export type WebhookDeliveryPageJson = z.infer<typeof webhookDeliveryPageSchema>;

@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import {
   healthSchema,
+  listDeliveriesQuery,
+  webhookDeliveryPageSchema,
   recorderBotListSchema,
   syntheticParticipantBody,
   syntheticParticipantParams,
@@ -507,6 +509,16 @@ export const operations: readonly Operation[] = [
       404: error('No running bot for this recording'),
       503: error('The bot cannot take a preview now'),
     },
+  },
+  {
+    operationId: 'listWebhookDeliveries',
+    method: 'get',
+    path: v1('/admin/webhooks/deliveries'),
+    summary: 'Recent webhook delivery attempts and their status codes',
+    tag: 'admin',
+    auth: 'admin',
+    query: listDeliveriesQuery,
+    responses: { 200: json('A page of attempts', webhookDeliveryPageSchema) },
   },
   {
     operationId: 'addSyntheticParticipant',

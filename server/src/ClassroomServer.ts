@@ -31,6 +31,11 @@ import { seedDemoRoom, seedDemoUsers } from './auth/demoUsers';
 import { createHttpApp } from './http/app';
 import { webRoutes } from './http/routes/webRoutes';
 import { apiDocsRoutes } from './http/routes/apiDocsRoutes';
+import { persistedValue } from './utils/persistedValue';
+import { webhookRoutes } from './http/routes/webhookRoutes';
+import { WebhookDeliveriesRepository } from '#db/repositories/WebhookDeliveriesRepository';
+import { JobQueue } from './jobs/JobQueue';
+import { WebhookService } from './webhooks/WebhookService';
 import { MediasoupWorkerPool } from './media/MediasoupWorkerPool';
 import { RoomManager } from './media/RoomManager';
 import { SignallingServer } from './signalling/SignallingServer';
@@ -71,6 +76,8 @@ export class ClassroomServer {
   #url?: string;
   #closing?: Promise<void>;
   #revocationPurge?: NodeJS.Timeout;
+  #jobs?: JobQueue;
+  #webhooks?: WebhookService;
 
   constructor({ config, logger, botLauncher }: ClassroomServerOptions) {
     this.#injectedLauncher = botLauncher;
@@ -199,6 +206,29 @@ export class ClassroomServer {
         });
       // Before recover(): no browser of a dead predecessor may keep recording.
       await this.#launcher.start?.();
+      const deliveries = new WebhookDeliveriesRepository(this.#database.db);
+      if (config.webhooks.urls.length > 0) {
+        // The durable queue runs where there is durable work: for now, webhook deliveries.
+        this.#jobs = new JobQueue({
+          connection: this.#database.queueConnection,
+          logger: this.#rootLogger,
+        });
+        await this.#jobs.start();
+        this.#webhooks = new WebhookService({
+          urls: config.webhooks.urls,
+          secret: config.webhooks.secret!,
+          allowPrivate: config.webhooks.allowPrivate,
+          retryDelaySeconds: config.webhooks.retryDelaySeconds,
+          retryLimit: config.webhooks.retryLimit,
+          queue: this.#jobs,
+          recordings,
+          rooms: roomRecords,
+          deliveries,
+          logger: this.#rootLogger,
+        });
+        await this.#webhooks.start();
+        log.info({ receivers: config.webhooks.urls.length }, 'webhooks on');
+      }
       const announcer = new RecordingAnnouncer({
         recordings,
         access: ctx.recordingAccess,
@@ -211,7 +241,16 @@ export class ClassroomServer {
         launcher: this.#launcher,
         publicUrl: () => config.http.publicUrl ?? this.url,
         onChange: (recordingId) => announcer.announce(recordingId),
-        nodeId: config.nodeId ?? randomUUID(),
+        onEvent: (type, recordingId) => this.#webhooks?.publish(type, recordingId),
+        // Stable across restarts: a restarted server takes back its own recordings at once.
+        nodeId:
+          config.nodeId ??
+          persistedValue({
+            dataDir: config.dataDir,
+            name: 'node-id',
+            generate: () => randomUUID(),
+            isValid: (v) => /^[\w.-]{1,64}$/.test(v),
+          }).value,
       });
       this.#recording = recording;
       const app = createHttpApp(ctx, {
@@ -229,6 +268,7 @@ export class ClassroomServer {
             }),
           ],
           ['/audit', auditRoutes(ctx)],
+          ['/admin', webhookRoutes(ctx, deliveries)],
           ['/recordings', recordingRoutes(ctx, recording)],
           ['/admin', adminRoutes(ctx, recording)],
           [
@@ -272,7 +312,7 @@ export class ClassroomServer {
       const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
       this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       log.info({ url: this.#url }, 'listening');
-      await recording.recover();
+      await recording.recover({ includeOwn: true });
       recording.startLeases();
       if (config.recording.autoDelete) {
         this.#retention = new RetentionJob({
@@ -339,6 +379,9 @@ export class ClassroomServer {
       clearTimeout(timer);
     }
     await this.#launcher?.close();
+    // After the recordings: their last events are queued before the queue stops.
+    await this.#webhooks?.flush();
+    await this.#jobs?.close();
     this.#rooms?.close();
     this.#workers?.close();
     await this.#database?.close();

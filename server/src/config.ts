@@ -104,6 +104,18 @@ const envSchema = z.object({
   /** How long a server vouches for the recordings it runs; it renews every third of it. */
   RECORDING_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
 
+  /** One or more receivers (comma-separated) for signed recording events. */
+  WEBHOOK_URL: optionalString,
+  /** The HMAC secret receivers verify signatures with; required with WEBHOOK_URL. */
+  WEBHOOK_SECRET: optionalString.pipe(
+    z.string().min(32, 'must be at least 32 characters').optional(),
+  ),
+  /** Allow receivers on loopback, link-local and private addresses (tests, one-machine setups). */
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** Attempts after the first; with the default backoff (capped at an hour) 30 span about a day. */
+  WEBHOOK_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(30),
+
   AWS_REGION: optionalString,
   AWS_S3_BUCKET: optionalString,
   AWS_ACCESS_KEY_ID: optionalString,
@@ -169,6 +181,13 @@ export interface Config {
     maxBotRestarts: number;
     leaseSeconds: number;
   };
+  webhooks: {
+    urls: string[];
+    secret: string | undefined;
+    allowPrivate: boolean;
+    retryDelaySeconds: number;
+    retryLimit: number;
+  };
   aws: {
     region: string | undefined;
     bucket: string | undefined;
@@ -191,6 +210,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (e.MEDIASOUP_RTC_MIN_PORT > e.MEDIASOUP_RTC_MAX_PORT) {
     throw new ConfigError('invalid configuration: MEDIASOUP_RTC_MIN_PORT > MEDIASOUP_RTC_MAX_PORT');
+  }
+  const webhookUrls = (e.WEBHOOK_URL ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const url of webhookUrls) {
+    if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) {
+      throw new ConfigError(`invalid configuration: WEBHOOK_URL: ${url} is not an http(s) URL`);
+    }
+  }
+  if (webhookUrls.length > 0 && !e.WEBHOOK_SECRET) {
+    throw new ConfigError('invalid configuration: WEBHOOK_SECRET is required with WEBHOOK_URL');
   }
   const dataDir = resolve(e.DATA_DIR);
   return {
@@ -250,6 +281,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       stallTimeoutMs: e.RECORDING_STALL_TIMEOUT_MS,
       maxBotRestarts: e.RECORDING_MAX_BOT_RESTARTS,
       leaseSeconds: e.RECORDING_LEASE_SECONDS,
+    },
+    webhooks: {
+      urls: webhookUrls,
+      secret: e.WEBHOOK_SECRET,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      retryDelaySeconds: e.WEBHOOK_RETRY_DELAY_SECONDS,
+      retryLimit: e.WEBHOOK_RETRY_LIMIT,
     },
     aws: {
       region: e.AWS_REGION,

@@ -4,8 +4,7 @@
  * setup without any configuration.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { persistedValue } from '../utils/persistedValue';
 
 /** Returns the secret and where it came from. */
 export function resolveJwtSecret(
@@ -13,23 +12,11 @@ export function resolveJwtSecret(
   dataDir: string,
 ): { secret: string; source: 'env' | 'generated' | 'file' } {
   if (configured) return { secret: configured, source: 'env' };
-  const file = join(dataDir, 'jwt-secret');
-  try {
-    const existing = readFileSync(file, 'utf8').trim();
-    if (existing.length >= 32) return { secret: existing, source: 'file' };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  // 'wx': never overwrite a secret another process wrote in the meantime.
-  try {
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      return { secret: readFileSync(file, 'utf8').trim(), source: 'file' };
-    }
-    throw error;
-  }
-  return { secret, source: 'generated' };
+  const { value, generated } = persistedValue({
+    dataDir,
+    name: 'jwt-secret',
+    generate: () => randomBytes(48).toString('base64url'),
+    isValid: (v) => v.length >= 32,
+  });
+  return { secret: value, source: generated ? 'generated' : 'file' };
 }

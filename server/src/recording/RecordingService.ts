@@ -28,6 +28,7 @@ import type { SliceResult } from './SliceWriter';
 import { finalizeRecording, joinSegments } from './finalizeRecording';
 import { FINISHED_FILE, listSegments, recordingDir } from './recordingFiles';
 import { isActive } from '#protocol/recordingLifecycle';
+import type { WebhookEventType } from '#protocol/webhooks';
 import { participantJson } from './participantJson';
 
 type UserPrincipal = Extract<Principal, { kind: 'user' }>;
@@ -50,6 +51,8 @@ export interface RecordingServiceOptions {
   onChange?: (recordingId: string) => void;
   /** This server's id on the recordings' leases. */
   nodeId: string;
+  /** Told of each recording event worth a webhook (started, stopped, ready, failed, deleted, shared). */
+  onEvent?: (type: WebhookEventType, recordingId: string) => void;
 }
 
 /** Where a request came from, for the audit trail. */
@@ -67,6 +70,7 @@ export class RecordingService {
   readonly #publicUrl: () => string;
   readonly #onChange: (recordingId: string) => void;
   readonly #nodeId: string;
+  readonly #onEvent: (type: WebhookEventType, recordingId: string) => void;
   readonly #log: Logger;
   #leaseTimer?: NodeJS.Timeout;
   #recoverTimer?: NodeJS.Timeout;
@@ -87,8 +91,10 @@ export class RecordingService {
     publicUrl,
     onChange = () => {},
     nodeId,
+    onEvent = () => {},
   }: RecordingServiceOptions) {
     this.#ctx = ctx;
+    this.#onEvent = onEvent;
     this.#onChange = onChange;
     this.#nodeId = nodeId;
     this.#rooms = rooms;
@@ -133,6 +139,15 @@ export class RecordingService {
       this.#onChange(recordingId);
     } catch (error) {
       this.#log.error({ err: error, recordingId }, 'could not announce a recording change');
+    }
+  }
+
+  /** Reports a recording event (webhooks); never throws. */
+  recordEvent(type: WebhookEventType, recordingId: string): void {
+    try {
+      this.#onEvent(type, recordingId);
+    } catch (error) {
+      this.#log.error({ err: error, recordingId, type }, 'could not report a recording event');
     }
   }
 
@@ -290,6 +305,7 @@ export class RecordingService {
       });
     if (!row) return;
     this.announce(row.id);
+    this.recordEvent('recording.started', row.id);
     this.#rooms.broadcast(session.roomId, 'recording-started', {
       recordingId: session.recordingId,
       title: session.title,
@@ -325,6 +341,7 @@ export class RecordingService {
       });
       if (!stopped) return;
       this.announce(id);
+      this.recordEvent('recording.stopped', id);
       this.#rooms.broadcast(session.roomId, 'recording-stopped', {
         recordingId: id,
         duration: end.durationMs / 1000,
@@ -351,6 +368,7 @@ export class RecordingService {
     });
     if (!row) return;
     this.announce(id);
+    this.recordEvent('recording.failed', id);
     this.#log.warn({ recordingId: id, reason }, 'recording failed');
     this.#rooms.broadcast(roomId, 'recording-error', {
       recordingId: id,
@@ -428,6 +446,7 @@ export class RecordingService {
       });
       if (ready) {
         this.announce(row.id);
+        this.recordEvent('recording.ready', row.id);
         this.#log.info(
           { recordingId: row.id, durationMs, size: result.fileSize },
           'recording ready',
@@ -447,6 +466,7 @@ export class RecordingService {
       );
       if (row2) {
         this.announce(row.id);
+        this.recordEvent('recording.failed', row.id);
         this.#rooms.broadcast(row.roomId, 'recording-error', {
           recordingId: row.id,
           error: 'finalization failed',
@@ -530,6 +550,7 @@ export class RecordingService {
         ...origin,
       });
       this.announce(recordingId);
+      this.recordEvent('recording.deleted', recordingId);
       return deletedAt;
     });
   }
@@ -592,14 +613,20 @@ export class RecordingService {
    * Recordings left pending/recording lost their bot: what reached the disk
    * is finalized, or they fail; stopped/processing ones are finalized again.
    */
-  recover(): Promise<void> {
-    this.#recovering ??= this.#recover().finally(() => (this.#recovering = undefined));
+  recover({ includeOwn = false }: { includeOwn?: boolean } = {}): Promise<void> {
+    this.#recovering ??= this.#recover(includeOwn).finally(() => (this.#recovering = undefined));
     return this.#recovering;
   }
 
-  async #recover(): Promise<void> {
+  /**
+   * `includeOwn` (at start-up only): also the recordings this node id holds
+   * a live lease on, which a previous run of this same server left behind.
+   */
+  async #recover(includeOwn: boolean): Promise<void> {
     if (this.#closed) return;
-    const rows = await this.#ctx.recordings.claimLapsed(this.#nodeId, this.#leaseUntil());
+    const rows = await this.#ctx.recordings.claimLapsed(this.#nodeId, this.#leaseUntil(), {
+      includeOwn,
+    });
     for (const row of rows) {
       if (this.#sessions.has(row.id)) continue;
       const segments = await listSegments(this.recordingDir(row.roomId, row.id));

@@ -303,6 +303,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
       details: { shareId: share.id, ...grantee, permission: input.permission, created },
     });
     service.announce(id);
+    service.recordEvent('recording.shared', id);
     const view = (await ctx.shares.listForRecording(id)).find((s) => s.id === share.id);
     res.status(created ? 201 : 200).json(shareJson(view!));
   });

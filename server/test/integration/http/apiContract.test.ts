@@ -144,6 +144,7 @@ const samples: Record<string, () => Sample | Promise<Sample>> = {
     raw: Buffer.from([0x1a, 0x45, 0xdf, 0xa3]),
   }),
   listRecorderBots: () => ({ token: admin.token }),
+  listWebhookDeliveries: () => ({ token: admin.token }),
   recorderPreview: () => ({ token: admin.token, path: { id: live } }),
   addSyntheticParticipant: () => ({
     token: admin.token,

@@ -114,4 +114,29 @@ describe('recording leases across servers', () => {
     expect(['node-a', 'node-b']).toContain(done!.nodeId);
     expect(done!.error).toMatch(/cut short/);
   });
+
+  it('a restarted server takes back its own recordings at once, though their lease still runs', async () => {
+    const repo = b.server.context.recordings;
+    const roomId = await b.createRoom(owner);
+    const mine = await repo.create({
+      roomId,
+      title: 'left by node B’s previous run',
+      startedBy: owner.id,
+      nodeId: 'node-b',
+      leaseExpiresAt: new Date(Date.now() + 60_000),
+    });
+    await repo.transition(mine.id, 'recording', { startedAt: new Date() });
+    const dir = b.server.recording.recordingDir(roomId, mine.id);
+    await mkdir(dir, { recursive: true });
+    await copyFile(clip, join(dir, 'recording.webm'));
+    // The periodic pass leaves a live lease alone, even its own…
+    await b.server.recording.recover();
+    expect(await status(mine.id)).toBe('recording');
+    // …the start-up pass knows nobody else can hold node B's lease.
+    await b.server.recording.recover({ includeOwn: true });
+    await vi.waitFor(async () => expect(await status(mine.id)).toBe('ready'), {
+      timeout: 30_000,
+      interval: 100,
+    });
+  });
 });
