@@ -171,7 +171,7 @@ async function main(): Promise<number> {
       server.kill('SIGTERM');
       await once(server, 'exit');
     }
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 

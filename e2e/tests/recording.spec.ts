@@ -7,6 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordingDetailSchema } from '#protocol/rest/recordings';
 import { test, expect } from '../support/fixtures';
 import { allTiles, expectVideoPlaying, joinRoom, tileOf, uniqueRoomId } from '../support/classroom';
 import { makeFakeMedia, fakeMediaArgs, type FakeMedia } from '../support/fakeMedia';
@@ -91,14 +92,7 @@ test('an instructor records three participants and gets a seekable composite Web
     headers: { authorization: `Bearer ${instructor.token}` },
   });
   expect(meta.status()).toBe(200);
-  const row = (await meta.json()) as {
-    status: string;
-    startedAt: string;
-    stoppedAt: string;
-    durationMs: number;
-    sha256: string;
-    participants: Array<{ fullName: string; joinedAt: string }>;
-  };
+  const row = recordingDetailSchema.parse(await meta.json());
   expect(row.status).toBe('ready');
   expect(row.participants.map((p) => p.fullName).sort()).toEqual(
     [instructor.fullName, student1.fullName, student2.fullName].sort(),
@@ -127,7 +121,8 @@ test('an instructor records three participants and gets a seekable composite Web
     expect(audio!.codec).toBe('opus');
     expect(audio!.sampleRate).toBe(48_000);
 
-    const recordedSeconds = (Date.parse(row.stoppedAt) - Date.parse(row.startedAt)) / 1000;
+    expect(row.startedAt && row.stoppedAt, 'a finished recording has its times').toBeTruthy();
+    const recordedSeconds = (Date.parse(row.stoppedAt!) - Date.parse(row.startedAt!)) / 1000;
     testInfo.annotations.push({
       type: 'measured',
       description: JSON.stringify({

@@ -286,7 +286,11 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     const userDataDir = this.#userDataDir;
     const removeProfile = () =>
       userDataDir
-        ? rm(userDataDir, { recursive: true, force: true }).catch(() => undefined)
+        ? // Its child processes may still write for a moment after the browser exits: retry.
+          rm(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }).catch(
+            (error: unknown) =>
+              this.#log.warn({ err: error, userDataDir }, 'could not remove the bot profile'),
+          )
         : undefined;
     if (!browser) {
       await removeProfile();

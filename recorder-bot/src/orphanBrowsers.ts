@@ -52,7 +52,13 @@ export async function killOrphanBrowsers(profileRoot: string): Promise<OrphanSwe
   let profilesRemoved = 0;
   const profiles = await readdir(profileRoot).catch(() => [] as string[]);
   for (const name of profiles) {
-    await rm(join(profileRoot, name), { recursive: true, force: true });
+    // The killed browsers' children may still be writing for a moment: retry.
+    await rm(join(profileRoot, name), {
+      recursive: true,
+      force: true,
+      maxRetries: 10,
+      retryDelay: 100,
+    });
     profilesRemoved += 1;
   }
   return { killed, profilesRemoved };

@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createPostgresDatabase } from '#db/test/helpers/databases';
 import {
@@ -34,6 +34,7 @@ import { startTestServer, type TestServer, type TestUser } from '../../helpers/t
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
 import { callApi, type ApiResponse } from '../../helpers/api';
+import { recordReady } from '../../helpers/recordings';
 import { TestClients } from '../signalling/signallingClient';
 
 const callers = [
@@ -344,24 +345,8 @@ describe.each(modes)('authorization matrix on $name', (mode) => {
   let world: World;
   const clients = new TestClients();
 
-  async function recordReady(roomId: string, owner: TestUser): Promise<string> {
-    const t = world.t;
-    const start = await callApi(t.url, '/recordings/start', {
-      method: 'POST',
-      token: owner.token,
-      body: { roomId, title: `Lecture in ${roomId}` },
-    });
-    expect(start.status).toBe(201);
-    const { recordingId } = startedRecordingSchema.parse(start.body);
-    await (await launcher.botFor(recordingId)).upload(2);
-    await callApi(t.url, `/recordings/${recordingId}/stop`, { method: 'POST', token: owner.token });
-    await vi.waitFor(
-      async () =>
-        expect((await t.server.context.recordings.findById(recordingId))?.status).toBe('ready'),
-      { timeout: 30_000, interval: 100 },
-    );
-    return recordingId;
-  }
+  const recordReadyIn = (roomId: string, owner: TestUser) =>
+    recordReady(world.t, launcher, owner, { roomId, slices: 2 });
 
   beforeAll(async () => {
     mediaDir = await mkdtemp(join(tmpdir(), 'access-matrix-'));
@@ -407,10 +392,10 @@ describe.each(modes)('authorization matrix on $name', (mode) => {
         });
         return share.id;
       },
-      freshReady: () => recordReady(roomR, users.recordingOwner),
+      freshReady: () => recordReadyIn(roomR, users.recordingOwner),
     };
-    world.x = await recordReady(roomR, users.recordingOwner);
-    world.z = await recordReady(roomR, users.recordingOwner);
+    world.x = await recordReadyIn(roomR, users.recordingOwner);
+    world.z = await recordReadyIn(roomR, users.recordingOwner);
     const share = (body: Record<string, unknown>) =>
       callApi(t.url, `/recordings/${world.x}/shares`, {
         method: 'POST',

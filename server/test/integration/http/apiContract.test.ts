@@ -7,11 +7,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { operations, type Operation } from '#protocol/rest/operations';
 import { errorBodySchema } from '#protocol/rest/common';
-import { shareSchema, startedRecordingSchema } from '#protocol/rest/recordings';
+import { playbackSchema, shareSchema, startedRecordingSchema } from '#protocol/rest/recordings';
 import { sessionSchema } from '#protocol/rest/users';
 import { syntheticParticipantSchema } from '#protocol/rest/admin';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
@@ -20,6 +20,7 @@ import {
   type FakeRecorderBot,
 } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
+import { recordReady } from '../../helpers/recordings';
 
 let t: TestServer;
 let mediaDir: string;
@@ -104,7 +105,7 @@ const samples: Record<string, () => Sample | Promise<Sample>> = {
     path: { id: ready },
     body: { description: 'd' },
   }),
-  deleteRecording: async () => ({ token: owner.token, path: { id: await recordReady() } }),
+  deleteRecording: async () => ({ token: owner.token, path: { id: await readyRecording() } }),
   downloadRecording: () => ({ token: owner.token, path: { id: ready } }),
   createPlayback: () => ({ token: owner.token, path: { id: ready } }),
   playRecording: async () => {
@@ -112,7 +113,7 @@ const samples: Record<string, () => Sample | Promise<Sample>> = {
       method: 'POST',
       headers: { authorization: `Bearer ${owner.token}` },
     });
-    const { url } = (await res.json()) as { url: string };
+    const { url } = playbackSchema.parse(await res.json());
     return {
       path: { id: ready },
       query: { token: new URL(url, t.url).searchParams.get('token')! },
@@ -188,25 +189,11 @@ async function call(op: Operation, sample: Sample): Promise<Response> {
   return fetch(urlOf(op, sample), { method: op.method.toUpperCase(), headers, body });
 }
 
-async function recordReady(): Promise<string> {
-  const room = await t.createRoom(owner);
-  const res = await fetch(`${t.url}/api/v1/recordings/start`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ roomId: room, title: 'Lecture for the contract' }),
+async function readyRecording(): Promise<string> {
+  return recordReady(t, launcher, owner, {
+    roomId: await t.createRoom(owner),
+    title: 'Lecture for the contract',
   });
-  const { recordingId } = startedRecordingSchema.parse(await res.json());
-  await (await launcher.botFor(recordingId)).upload(100);
-  await fetch(`${t.url}/api/v1/recordings/${recordingId}/stop`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${owner.token}` },
-  });
-  await vi.waitFor(
-    async () =>
-      expect((await t.server.context.recordings.findById(recordingId))?.status).toBe('ready'),
-    { timeout: 30_000, interval: 100 },
-  );
-  return recordingId;
 }
 
 beforeAll(async () => {
@@ -221,7 +208,7 @@ beforeAll(async () => {
     await t.createUser('student'),
   ];
   roomId = await t.createRoom(owner, { members: [student] });
-  ready = await recordReady();
+  ready = await readyRecording();
   const liveRoom = await t.createRoom(owner);
   const started = await fetch(`${t.url}/api/v1/recordings/start`, {
     method: 'POST',

@@ -32,7 +32,8 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  for (const dir of dirs)
+    await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 async function tempDir(prefix: string): Promise<string> {

@@ -6,6 +6,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
+import type { ErrorBodyJson } from '#protocol/rest/common';
+import type {
+  RecordingDetailJson,
+  RecordingJson,
+  StoppedRecordingJson,
+} from '#protocol/rest/recordings';
+import type { RecorderBotJson } from '#protocol/rest/admin';
 
 let server: TestServer;
 let launcher: FakeRecorderBotLauncher;
@@ -15,31 +22,20 @@ let otherInstructor: TestUser;
 let admin: TestUser;
 let student: TestUser;
 
-/** The union of the fields these tests read from API answers. */
-interface Body {
-  error: { code: string; message: string };
-  id: string;
-  recordingId: string;
-  roomId: string;
-  status: string;
-  stoppedAt: string | null;
-  videoCodec: string;
-  audioCodec: string;
-  resolutionWidth: number;
-  resolutionHeight: number;
-  durationMs: number;
-  fileSize: number;
-  sha256: string;
-  participants: unknown[];
-  items: Body[];
-  total: number;
-  limit: number;
-  offset: number;
-  success: boolean;
-  deletedAt: string;
-  slicesReceived: number;
-  consoleLines: string[];
-}
+/**
+ * Every answer these tests read, as the REST contract types it (one
+ * intersection, so each test reads the fields of the answer it asked for).
+ */
+type Body = ErrorBodyJson &
+  RecordingDetailJson &
+  StoppedRecordingJson & {
+    items: Array<RecordingJson & RecorderBotJson>;
+    total: number;
+    limit: number;
+    offset: number;
+    success: boolean;
+    deletedAt: string;
+  };
 
 async function api(
   path: string,
@@ -60,7 +56,7 @@ async function api(
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  const json = (text ? JSON.parse(text) : {}) as Body & { error: Body['error'] & string };
+  const json = (text ? JSON.parse(text) : {}) as Body;
   return { status: res.status, json, headers: res.headers };
 }
 

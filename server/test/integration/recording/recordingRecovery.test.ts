@@ -7,6 +7,8 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { errorBodySchema } from '#protocol/rest/common';
+import { startedRecordingSchema } from '#protocol/rest/recordings';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
@@ -84,14 +86,14 @@ describe('recording recovery and limits', () => {
     expect(first.status).toBe(201);
     const second = await start('busy-2');
     expect(second.status).toBe(503);
-    expect(((await second.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+    expect(errorBodySchema.parse(await second.json()).error.code).toBe('unavailable');
     const { total } = await server.server.context.recordings.list({
       roomId: 'busy-2',
       limit: 1,
       offset: 0,
     });
     expect(total).toBe(0);
-    const { recordingId } = (await first.json()) as { recordingId: string };
+    const { recordingId } = startedRecordingSchema.parse(await first.json());
     await fetch(`${server.url}/api/v1/recordings/${recordingId}/stop`, {
       method: 'POST',
       headers: { authorization: `Bearer ${instructor.token}` },

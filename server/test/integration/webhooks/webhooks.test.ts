@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPostgresDatabase, type TemporaryPostgresDatabase } from '#db/test/helpers/databases';
 import { verifyWebhook, type WebhookEvent } from '#protocol/webhooks';
-import { startedRecordingSchema } from '#protocol/rest/recordings';
 import { webhookDeliveryPageSchema } from '#protocol/rest/admin';
 import { assertAllowedDestination, isPublicAddress } from '#server/webhooks/destination';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
 import { callApi } from '../../helpers/api';
+import { recordReady } from '../../helpers/recordings';
 
 const secret = 'webhook-test-secret-0123456789abcdef0123456789';
 
@@ -80,28 +80,8 @@ describe.each(modes)('webhooks on $name', ({ postgres }) => {
       .filter((r) => r.event.data.recording.id === recordingId)
       .map((r) => r.event.type);
 
-  async function recordReady(title: string): Promise<string> {
-    const roomId = await t.createRoom(owner);
-    const start = await callApi(t.url, '/recordings/start', {
-      method: 'POST',
-      token: owner.token,
-      body: { roomId, title },
-    });
-    const { recordingId } = startedRecordingSchema.parse(start.body);
-    await (await launcher.botFor(recordingId)).upload(100);
-    await vi.waitFor(
-      async () =>
-        expect((await t.server.context.recordings.findById(recordingId))?.status).toBe('recording'),
-      { timeout: 10_000, interval: 100 },
-    );
-    await callApi(t.url, `/recordings/${recordingId}/stop`, { method: 'POST', token: owner.token });
-    await vi.waitFor(
-      async () =>
-        expect((await t.server.context.recordings.findById(recordingId))?.status).toBe('ready'),
-      { timeout: 30_000, interval: 100 },
-    );
-    return recordingId;
-  }
+  const readyRecording = async (title: string) =>
+    recordReady(t, launcher, owner, { roomId: await t.createRoom(owner), title });
 
   beforeAll(async () => {
     mediaDir = await mkdtemp(join(tmpdir(), 'webhooks-'));
@@ -132,7 +112,7 @@ describe.each(modes)('webhooks on $name', ({ postgres }) => {
   });
 
   it('delivers started → stopped → ready in order, signed, retrying a 500, and lists every attempt', async () => {
-    const recordingId = await recordReady('hooked');
+    const recordingId = await readyRecording('hooked');
     await vi.waitFor(() => expect(typesFor(recordingId)).toContain('recording.ready'), {
       timeout: 30_000,
       interval: 100,
@@ -161,7 +141,7 @@ describe.each(modes)('webhooks on $name', ({ postgres }) => {
   });
 
   it('a share and a deletion are delivered too, after the recording’s earlier events', async () => {
-    const recordingId = await recordReady('shared then deleted');
+    const recordingId = await readyRecording('shared then deleted');
     await callApi(t.url, `/recordings/${recordingId}/shares`, {
       method: 'POST',
       token: owner.token,
