@@ -23,6 +23,56 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
+/**
+ * An example value for a JSON Schema, made from the schema itself (formats,
+ * enums, constants, defaults), so every documented body has one that stays
+ * true to the schema when the schema changes.
+ */
+export function exampleOf(schema: JsonSchema, depth = 0): unknown {
+  if (depth > 8) return null;
+  if ('const' in schema) return schema.const;
+  if ('default' in schema) return schema.default;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const anyOf = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (anyOf?.length) return exampleOf(anyOf.find((s) => s.type !== 'null') ?? anyOf[0]!, depth + 1);
+  const type = Array.isArray(schema.type)
+    ? (schema.type as string[]).find((t) => t !== 'null')
+    : schema.type;
+  switch (type) {
+    case 'object': {
+      const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+      return Object.fromEntries(
+        Object.entries(properties).map(([k, v]) => [k, exampleOf(v, depth + 1)]),
+      );
+    }
+    case 'array':
+      return schema.items ? [exampleOf(schema.items as JsonSchema, depth + 1)] : [];
+    case 'integer':
+    case 'number':
+      // zod states the safe-integer range as bounds; an example wants a plain positive number.
+      return typeof schema.minimum === 'number' && schema.minimum > 0 ? schema.minimum : 1;
+    case 'boolean':
+      return true;
+    case 'string':
+      switch (schema.format) {
+        case 'uuid':
+          return '3f2b8c1e-6d4a-4f6e-9a2b-7c1d5e8f9a0b';
+        case 'date-time':
+          return '2026-12-01T09:30:00.000Z';
+        case 'email':
+          return 'ada@example.com';
+        case 'binary':
+          return undefined;
+        default:
+          return typeof schema.pattern === 'string' && schema.pattern.includes('A-Za-z0-9_-')
+            ? 'physics-101'
+            : 'example text';
+      }
+    default:
+      return null;
+  }
+}
+
 const mediaType: Record<Content, string> = {
   json: 'application/json',
   'video/webm': 'video/webm',
@@ -86,9 +136,10 @@ function responses(op: Operation) {
       out[status] = errorResponse(code, response.description);
       continue;
     }
+    const schema = response.schema ? jsonSchema(response.schema, 'output') : undefined;
     const content =
-      response.content === 'json' && response.schema
-        ? { 'application/json': { schema: jsonSchema(response.schema, 'output') } }
+      response.content === 'json' && schema
+        ? { 'application/json': { schema, example: exampleOf(schema) } }
         : response.content
           ? { [mediaType[response.content]]: { schema: { type: 'string', format: 'binary' } } }
           : undefined;
@@ -102,6 +153,13 @@ function responses(op: Operation) {
   if (op.auth === 'admin') out['403'] ??= errorResponse(403, 'Admins only');
   out['500'] = errorResponse(500, 'Internal error (details only in the server log)');
   return out;
+}
+
+function jsonBody(schema: JsonSchema, example: unknown) {
+  return {
+    required: true,
+    content: { 'application/json': { schema, example: example ?? exampleOf(schema) } },
+  };
 }
 
 /** Builds the document; `serverUrl` fills `servers` (default: relative to where it is served). */
@@ -118,10 +176,7 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
                 'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
               },
             }
-          : {
-              required: true,
-              content: { 'application/json': { schema: jsonSchema(op.body, 'input') } },
-            };
+          : jsonBody(jsonSchema(op.body, 'input'), op.bodyExample);
     const security =
       op.auth === 'user' || op.auth === 'admin' || op.auth === 'recorder'
         ? [{ [op.auth === 'recorder' ? 'recorderToken' : 'userToken']: [] }]

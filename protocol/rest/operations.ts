@@ -85,6 +85,8 @@ export interface Operation {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType | 'binary';
+  /** An example body, where the one made from the schema would not be valid (one-of rules). */
+  bodyExample?: unknown;
   /** Success answers and the error statuses particular to this operation. */
   responses: Record<number, OperationResponse>;
 }
@@ -263,6 +265,7 @@ export const operations: readonly Operation[] = [
     auth: 'user',
     params: roomParams,
     body: addMemberBody,
+    bodyExample: { email: 'sam@example.com', role: 'student' },
     responses: {
       201: json('Added', roomMemberSchema),
       200: json('Role changed', roomMemberSchema),
@@ -428,6 +431,7 @@ export const operations: readonly Operation[] = [
     auth: 'user',
     params: recordingParams,
     body: createShareBody,
+    bodyExample: { role: 'student', permission: 'view' },
     responses: {
       201: json('Shared', shareSchema),
       200: json('Share changed', shareSchema),
