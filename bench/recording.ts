@@ -19,7 +19,7 @@
  * directory (data, recordings) is left for inspection and each run names its file.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,8 @@ import { z } from 'zod';
 import { loadConfig, type Config } from '#server/config';
 import { ClassroomServer } from '#server/ClassroomServer';
 import { hashPassword } from '#server/auth/passwords';
-import type { RecordingSession } from '#server/recording/RecordingSession';
+import type { Interruption, RecordingSession } from '#server/recording/RecordingSession';
+import { browsersUnder } from '#recorder-bot/orphanBrowsers';
 import type { RecorderStats } from '#protocol/recorderPage';
 import { CpuMeter, readProcStat, type ProcStat } from '../scripts/lib/procStats';
 import { AdminClient, SyntheticLoad, request } from '../scripts/lib/syntheticParticipants';
@@ -48,6 +49,8 @@ const argsSchema = z.object({
   fps: z.coerce.number().int().optional(),
   codec: z.enum(['vp8', 'vp9']).optional(),
   keep: z.boolean().default(false),
+  /** SIGKILL the bot's browser this many seconds into each recording and measure the resume. */
+  crashAfter: z.coerce.number().min(1).optional(),
 });
 type Args = z.output<typeof argsSchema>;
 
@@ -84,9 +87,10 @@ function parseCommand(): Args {
       fps: { type: 'string' },
       codec: { type: 'string' },
       keep: { type: 'boolean' },
+      'crash-after': { type: 'string' },
     },
   });
-  const parsed = argsSchema.safeParse(values);
+  const parsed = argsSchema.safeParse({ ...values, crashAfter: values['crash-after'] });
   if (!parsed.success) {
     throw new Error(
       parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
@@ -137,6 +141,7 @@ interface Bench {
   botMarker: string;
   seconds: number;
   keep: boolean;
+  crashAfter: number | undefined;
 }
 
 async function createUser(server: ClassroomServer, role: 'admin' | 'instructor'): Promise<string> {
@@ -147,6 +152,35 @@ async function createUser(server: ClassroomServer, role: 'admin' | 'instructor')
     passwordHash: await hashPassword(`bench-${role}-${Date.now()}`),
   });
   return server.context.tokens.issueUserToken(row);
+}
+
+/** SIGKILLs the bot's browser (its main process) and waits until a replacement delivered. */
+async function crashBot(
+  session: RecordingSession,
+  profileRoot: string,
+  killedAtSeconds: number,
+): Promise<NonNullable<RunResult['resume']>> {
+  let victim: number | undefined;
+  for (const pid of await browsersUnder(profileRoot)) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes('--type=')) victim = pid;
+  }
+  if (!victim) throw new Error('no bot browser to kill');
+  const resumed = new Promise<Interruption>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no replacement bot within 60 s')), 60_000);
+    session.once('resumed', (interruption) => {
+      clearTimeout(timer);
+      resolve(interruption);
+    });
+  });
+  const killedAt = performance.now();
+  process.kill(victim, 'SIGKILL');
+  const interruption = await resumed;
+  return {
+    killedAtSeconds,
+    resumedAfterMs: Math.round(performance.now() - killedAt),
+    lostMs: interruption.lostMs,
+  };
 }
 
 /** Resolves (performance.now()) when the session persists its first slice; rejects if it ends first. */
@@ -198,6 +232,14 @@ interface RunResult {
   /** Start request → the page's MediaRecorder started (the file's time zero). */
   botReadyMs?: number;
   recordedSeconds?: number;
+  /** With --crash-after: the bot's browser SIGKILLed, and how the recording went on. */
+  resume?: {
+    killedAtSeconds: number;
+    /** SIGKILL → the replacement bot's first slice stored. */
+    resumedAfterMs: number;
+    /** Media missing from the file at the interruption. */
+    lostMs: number | null;
+  };
   stopRequestMs?: number;
   stopToReadyMs?: number;
   file?: RecordingFileFacts & {
@@ -304,7 +346,16 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
         .then((stats) => stats.page && pageSamples.push(stats.page))
         .catch(() => undefined);
     }, PAGE_STATS_INTERVAL_MS);
-    await Promise.race([sleep(bench.seconds * 1000), ended]);
+    if (bench.crashAfter !== undefined && bench.crashAfter < bench.seconds) {
+      await Promise.race([sleep(bench.crashAfter * 1000), ended]);
+      result.resume = await crashBot(session, join(config.dataDir, 'bots'), bench.crashAfter);
+      log(
+        `bot killed: resumed after ${result.resume.resumedAfterMs} ms, ${result.resume.lostMs} ms lost`,
+      );
+      await Promise.race([sleep((bench.seconds - bench.crashAfter) * 1000), ended]);
+    } else {
+      await Promise.race([sleep(bench.seconds * 1000), ended]);
+    }
     clearInterval(pageTimer);
     senderMeter.stop(await senderStats());
     await sampler.closeWindow();
@@ -441,6 +492,7 @@ async function main(): Promise<number> {
       botMarker: join(config.dataDir, 'bots', 'recorder-bot-'),
       seconds: args.seconds,
       keep: args.keep,
+      crashAfter: args.crashAfter,
     };
     const loadavgAtStart = os.loadavg().map((n) => round(n));
     const runs: RunResult[] = [];
