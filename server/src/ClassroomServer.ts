@@ -5,6 +5,7 @@
  * port 0.
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -77,6 +78,7 @@ export class ClassroomServer {
   #closing?: Promise<void>;
   #revocationPurge?: NodeJS.Timeout;
   #jobs?: JobQueue;
+  #clusterPool?: pg.Pool;
   #webhooks?: WebhookService;
 
   constructor({ config, logger, botLauncher }: ClassroomServerOptions) {
@@ -284,8 +286,16 @@ export class ClassroomServer {
         rootRouters: [apiDocsRoutes({ version: API_VERSION }), webRoutes()],
       });
       this.#http = createServer(app);
+      if (config.database.url) {
+        // Servers sharing this PostgreSQL share their Socket.IO events through it.
+        this.#clusterPool = new pg.Pool({ connectionString: config.database.url, max: 2 });
+        this.#clusterPool.on('error', (error) =>
+          log.warn({ err: error }, 'socket.io adapter pool error'),
+        );
+      }
       // Attached before listening, so no upgrade request can arrive unanswered.
       this.#signalling = new SignallingServer({
+        ...(this.#clusterPool ? { clusterPool: this.#clusterPool } : {}),
         httpServer: this.#http,
         rooms,
         authenticator: ctx.authenticator,
@@ -369,6 +379,7 @@ export class ClassroomServer {
     await this.#recording?.close();
     // Sockets first: open WebSockets would otherwise hold the HTTP server open.
     this.#signalling?.close();
+    await this.#clusterPool?.end().catch(() => undefined);
     const http = this.#http;
     if (http) {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

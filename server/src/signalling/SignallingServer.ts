@@ -5,6 +5,8 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import { createAdapter } from '@socket.io/postgres-adapter';
+import type pg from 'pg';
 import type { Authenticator } from '../auth/Authenticator';
 import type { RoomAccessService } from '../access/RoomAccessService';
 import type { Logger } from '../logger';
@@ -44,6 +46,12 @@ export interface SignallingServerOptions {
   /** The recording running in a room, shown to peers as they join; default: none. */
   activeRecordingFor?: (roomId: string) => ActiveRecordingInfo | null;
   maxHttpBufferSize?: number;
+  /**
+   * With several servers on one PostgreSQL: their Socket.IO servers share
+   * events through it (@socket.io/postgres-adapter), so an emit to a user or
+   * a disconnect reaches that user's sockets on every node.
+   */
+  clusterPool?: pg.Pool;
 }
 
 const knownRequests = new Set<string>(Object.keys(requestSchemas));
@@ -73,6 +81,7 @@ export class SignallingServer {
     recorderTokenValidator = () => true,
     activeRecordingFor = () => null,
     maxHttpBufferSize = SIGNALLING_MAX_MESSAGE_BYTES,
+    clusterPool,
   }: SignallingServerOptions) {
     this.#rooms = rooms;
     this.#logger = logger.child({ module: 'signalling' });
@@ -84,6 +93,7 @@ export class SignallingServer {
       serveClient: false,
       maxHttpBufferSize,
     });
+    if (clusterPool) this.#io.adapter(createAdapter(clusterPool));
     this.#io.use(
       authenticateHandshake({
         authenticator,
@@ -132,6 +142,8 @@ export class SignallingServer {
     this.#closed = true;
     this.#io.disconnectSockets(true);
     this.#io.engine.close();
+    // Releases the cluster adapter's LISTEN connection (none without a cluster).
+    void Promise.resolve(this.#io.of('/').adapter.close()).catch(() => undefined);
     this.#logger.info('signalling closed');
   }
 
