@@ -10,46 +10,14 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ClassroomApi } from '../playwright/ClassroomApi';
+import { startServerProcess } from './lib/serverProcess';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function log(message: string): void {
   process.stderr.write(`[examples] ${message}\n`);
-}
-
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      // Two participant browsers and the bot share the machine: a light recording profile.
-      RECORDING_WIDTH: '640',
-      RECORDING_HEIGHT: '360',
-      RECORDING_FPS: '15',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string; level?: number };
-        if (entry.msg === 'listening' && entry.url) resolveUrl(entry.url);
-        else if ((entry.level ?? 0) >= 50) log(`server: ${line}`);
-      } catch {
-        // Not a log line.
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before listening`)));
-  });
-  return { child, url };
 }
 
 interface JsonReport {
@@ -96,7 +64,12 @@ async function main(): Promise<number> {
   const reportFile = join(dataDir, 'report.json');
   let server: ChildProcess | undefined;
   try {
-    const started = await startServer(join(dataDir, 'data'));
+    const started = await startServerProcess({
+      dataDir: join(dataDir, 'data'),
+      // Two participant browsers and the bot share the machine: a light recording profile.
+      env: { RECORDING_WIDTH: '640', RECORDING_HEIGHT: '360', RECORDING_FPS: '15' },
+      onErrorLine: (line) => log(`server: ${line}`),
+    });
     server = started.child;
     log(`server at ${started.url}`);
     const suite = spawn(

@@ -2,12 +2,16 @@ import { and, count, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { auditLog, users, type AuditRow } from '../schema';
 
-export interface AuditEntry {
+/** Where a request came from, as the audit trail records it. */
+export interface RequestOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditEntry extends Partial<RequestOrigin> {
   actorUserId?: string | null;
   action: string;
   recordingId?: string | null;
-  ip?: string | null | undefined;
-  userAgent?: string | null | undefined;
   details?: Record<string, unknown>;
 }
 

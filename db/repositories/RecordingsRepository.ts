@@ -301,16 +301,6 @@ export class RecordingsRepository {
       .returning();
   }
 
-  /** Recordings left pending/recording/stopped/processing by a previous process. */
-  async findUnfinished(): Promise<RecordingRow[]> {
-    return this.#db
-      .select()
-      .from(recordings)
-      .where(
-        and(inArray(recordings.status, [...unfinishedStatuses]), isNull(recordings.deletedAt)),
-      );
-  }
-
   async participantJoined(p: {
     recordingId: string;
     peerId: string;

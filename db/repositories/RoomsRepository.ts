@@ -131,14 +131,6 @@ export class RoomsRepository {
     };
   }
 
-  async memberCount(roomId: string): Promise<number> {
-    const [row] = await this.#db
-      .select({ n: count() })
-      .from(roomMembers)
-      .where(eq(roomMembers.roomId, roomId));
-    return row?.n ?? 0;
-  }
-
   /** Adds a member, or changes the role of one already there. */
   async upsertMember(input: {
     roomId: string;

@@ -164,7 +164,7 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
     });
   });
 
-  it('findUnfinished() returns recordings a previous process left behind, not finished or deleted ones', async () => {
+  it('claimLapsed() claims recordings a previous process left behind, not finished or deleted ones', async () => {
     const pending = await recordings.create({
       roomId: newRoom(),
       title: 'p',
@@ -182,7 +182,8 @@ describe.each(testDatabases)('RecordingsRepository on $name', (driver) => {
       startedBy: instructorId,
     });
     await recordings.softDelete(deleted.id, new Date());
-    const ids = (await recordings.findUnfinished()).map((r) => r.id);
+    const until = new Date(Date.now() + 60_000);
+    const ids = (await recordings.claimLapsed('recovering-node', until)).map((r) => r.id);
     expect(ids).toContain(pending.id);
     expect(ids).not.toContain(done.id);
     expect(ids).not.toContain(deleted.id);

@@ -12,9 +12,7 @@ import type { UsersRepository } from '#db/repositories/UsersRepository';
 import type { RevokedTokensRepository } from '#db/repositories/RevokedTokensRepository';
 import type { UserRow } from '#db/schema';
 import { UnauthorizedError } from '../errors';
-import type { Principal, TokenService } from './tokens';
-
-export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+import type { Principal, TokenService, UserPrincipal } from './tokens';
 
 const CACHE_ENTRIES = 10_000;
 
@@ -42,10 +40,6 @@ export class Authenticator {
       this.#accounts = new LRUCache({ max: CACHE_ENTRIES, ttl });
       this.#revocations = new LRUCache({ max: CACHE_ENTRIES, ttl });
     }
-  }
-
-  get tokens(): TokenService {
-    return this.#tokens;
   }
 
   /** Verifies the token and, for a user, checks revocation and re-reads the account. */

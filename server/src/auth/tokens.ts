@@ -59,6 +59,9 @@ export type Principal =
     }
   | { kind: 'recorder'; recordingId: string; roomId: string; tokenId: string };
 
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+export type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
+
 /** A media token: lets one user's player fetch one recording's media without headers. */
 export interface MediaGrant {
   userId: string;

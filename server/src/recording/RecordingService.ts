@@ -8,12 +8,13 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordingRow } from '#db/schema';
 import { ActiveRecordingExistsError } from '#db/repositories/RecordingsRepository';
+import type { RequestOrigin } from '#db/repositories/AuditRepository';
 import type { RecorderBotLauncher } from '#recorder-bot/types';
 import { buildRecorderUrl } from '#protocol/recorderPage';
 import type { ActiveRecordingInfo } from '#protocol/signalling';
 import type { AppContext } from '../context';
 import type { Logger } from '../logger';
-import type { Principal } from '../auth/tokens';
+import type { RecorderPrincipal, UserPrincipal } from '../auth/tokens';
 import {
   ConflictError,
   ForbiddenError,
@@ -26,13 +27,10 @@ import { RecordingSession, type BotTicket, type SessionEnd } from './RecordingSe
 import type { RoomDirectory } from './RoomDirectory';
 import type { SliceResult } from './SliceWriter';
 import { finalizeRecording, joinSegments } from './finalizeRecording';
-import { FINISHED_FILE, listSegments, recordingDir } from './recordingFiles';
+import { FINISHED_FILE, THUMBNAIL_FILE, listSegments, recordingDir } from './recordingFiles';
 import { isActive } from '#protocol/recordingLifecycle';
 import type { WebhookEventType } from '#protocol/webhooks';
 import { participantJson } from './participantJson';
-
-type UserPrincipal = Extract<Principal, { kind: 'user' }>;
-type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
 
 export interface StartRecordingInput {
   roomId: string;
@@ -53,12 +51,6 @@ export interface RecordingServiceOptions {
   nodeId: string;
   /** Told of each recording event worth a webhook (started, stopped, ready, failed, deleted, shared). */
   onEvent?: (type: WebhookEventType, recordingId: string) => void;
-}
-
-/** Where a request came from, for the audit trail. */
-export interface RequestOrigin {
-  ip: string | null;
-  userAgent: string | null;
 }
 
 const noOrigin: RequestOrigin = { ip: null, userAgent: null };
@@ -133,21 +125,23 @@ export class RecordingService {
     return !!s && !s.ending && s.tokenId === principal.tokenId && s.roomId === principal.roomId;
   }
 
-  /** Tells the recording's viewers that it changed; never throws. */
-  announce(recordingId: string): void {
-    try {
-      this.#onChange(recordingId);
-    } catch (error) {
-      this.#log.error({ err: error, recordingId }, 'could not announce a recording change');
-    }
-  }
-
-  /** Reports a recording event (webhooks); never throws. */
-  recordEvent(type: WebhookEventType, recordingId: string): void {
-    try {
-      this.#onEvent(type, recordingId);
-    } catch (error) {
-      this.#log.error({ err: error, recordingId, type }, 'could not report a recording event');
+  /**
+   * Tells the recording's viewers that it changed and, when the change is
+   * one of the webhook events, the webhook receivers too; never throws.
+   */
+  announce(recordingId: string, event?: WebhookEventType): void {
+    const listeners = [() => this.#onChange(recordingId)];
+    if (event) listeners.push(() => this.#onEvent(event, recordingId));
+    // Each on its own: a failing listener does not keep the other from hearing.
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.#log.error(
+          { err: error, recordingId, event },
+          'could not announce a recording change',
+        );
+      }
     }
   }
 
@@ -171,10 +165,7 @@ export class RecordingService {
     actor: UserPrincipal,
     origin: RequestOrigin = noOrigin,
   ): Promise<RecordingRow> {
-    await this.#ctx.roomAccess.requireRecord(
-      { userId: actor.userId, role: actor.role },
-      input.roomId,
-    );
+    await this.#ctx.roomAccess.requireRecord(actor, input.roomId);
     return this.#queue.run(`room:${input.roomId}`, async () => {
       if (this.#closed) throw new UnavailableError('server is shutting down');
       if (this.activeRecordingFor(input.roomId)) {
@@ -304,8 +295,7 @@ export class RecordingService {
         return undefined;
       });
     if (!row) return;
-    this.announce(row.id);
-    this.recordEvent('recording.started', row.id);
+    this.announce(row.id, 'recording.started');
     this.#rooms.broadcast(session.roomId, 'recording-started', {
       recordingId: session.recordingId,
       title: session.title,
@@ -340,8 +330,7 @@ export class RecordingService {
         startedAt: session.startedAt ?? end.stoppedAt,
       });
       if (!stopped) return;
-      this.announce(id);
-      this.recordEvent('recording.stopped', id);
+      this.announce(id, 'recording.stopped');
       this.#rooms.broadcast(session.roomId, 'recording-stopped', {
         recordingId: id,
         duration: end.durationMs / 1000,
@@ -367,8 +356,7 @@ export class RecordingService {
       stoppedAt: at,
     });
     if (!row) return;
-    this.announce(id);
-    this.recordEvent('recording.failed', id);
+    this.announce(id, 'recording.failed');
     this.#log.warn({ recordingId: id, reason }, 'recording failed');
     this.#rooms.broadcast(roomId, 'recording-error', {
       recordingId: id,
@@ -440,13 +428,12 @@ export class RecordingService {
         completedAt: new Date(),
       });
       await this.#ctx.recordings.mergeMetadata(row.id, {
-        thumbnail: result.thumbnailPath ? 'thumbnail.jpg' : null,
+        thumbnail: result.thumbnailPath ? THUMBNAIL_FILE : null,
         audioSampleRate: probe.audio?.sampleRate ?? null,
         audioChannels: probe.audio?.channels ?? null,
       });
       if (ready) {
-        this.announce(row.id);
-        this.recordEvent('recording.ready', row.id);
+        this.announce(row.id, 'recording.ready');
         this.#log.info(
           { recordingId: row.id, durationMs, size: result.fileSize },
           'recording ready',
@@ -465,8 +452,7 @@ export class RecordingService {
         { from: ['processing'] },
       );
       if (row2) {
-        this.announce(row.id);
-        this.recordEvent('recording.failed', row.id);
+        this.announce(row.id, 'recording.failed');
         this.#rooms.broadcast(row.roomId, 'recording-error', {
           recordingId: row.id,
           error: 'finalization failed',
@@ -478,11 +464,7 @@ export class RecordingService {
 
   /** The recording, if `actor` may manage it (the recording policy: 404 / 403 otherwise). */
   async #managedRecording(recordingId: string, actor: UserPrincipal): Promise<RecordingRow> {
-    const { row } = await this.#ctx.recordingAccess.require(
-      { userId: actor.userId, role: actor.role },
-      recordingId,
-      'manage',
-    );
+    const { row } = await this.#ctx.recordingAccess.require(actor, recordingId, 'manage');
     return row;
   }
 
@@ -549,8 +531,7 @@ export class RecordingService {
         recordingId,
         ...origin,
       });
-      this.announce(recordingId);
-      this.recordEvent('recording.deleted', recordingId);
+      this.announce(recordingId, 'recording.deleted');
       return deletedAt;
     });
   }

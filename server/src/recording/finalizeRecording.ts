@@ -10,6 +10,7 @@ import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { probe, runTool, type ProbeResult } from './ffmpeg';
+import { THUMBNAIL_FILE } from './recordingFiles';
 
 export interface FinalizeOptions {
   ffmpeg: string;
@@ -107,7 +108,7 @@ export async function finalizeRecording(options: FinalizeOptions): Promise<Final
   const facts = await probe(ffprobe, outputPath);
   const [{ size }, sha256] = await Promise.all([stat(outputPath), sha256File(outputPath)]);
 
-  let thumbnailPath: string | null = join(dir, 'thumbnail.jpg');
+  let thumbnailPath: string | null = join(dir, THUMBNAIL_FILE);
   try {
     const at = facts.durationMs ? (facts.durationMs / 2000).toFixed(3) : '0';
     await runTool(ffmpeg, [

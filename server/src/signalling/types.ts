@@ -38,7 +38,7 @@ export type ClassroomSocket = Socket<
   SocketData
 >;
 
-export type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
+export type { RecorderPrincipal } from '../auth/tokens';
 
 /** What each handler module gets for one socket. */
 export interface HandlerContext {

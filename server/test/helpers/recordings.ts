@@ -2,7 +2,10 @@
  * Recording helpers for integration tests with the stand-in bot: start a
  * recording through the API, feed it slices, wait for a status.
  */
+import { copyFile, mkdir } from 'node:fs/promises';
 import { expect, vi } from 'vitest';
+import type { RecordingRow } from '#db/schema';
+import { segmentPath } from '#server/recording/recordingFiles';
 import { startedRecordingSchema } from '#protocol/rest/recordings';
 import { callApi } from './api';
 import type { FakeRecorderBotLauncher } from './FakeRecorderBotLauncher';
@@ -47,4 +50,28 @@ export async function recordReady(
   await callApi(t.url, `/recordings/${recordingId}/stop`, { method: 'POST', token: owner.token });
   await statusBecomes(t, recordingId, 'ready');
   return recordingId;
+}
+
+/**
+ * A recording a server left `recording` behind it, with `clip` on disk as
+ * its raw file: what a crash leaves for recovery to find.
+ */
+export async function leftRecording(
+  t: TestServer,
+  clip: string,
+  input: {
+    roomId: string;
+    title: string;
+    startedBy: string;
+    nodeId?: string;
+    leaseExpiresAt?: Date;
+  },
+): Promise<RecordingRow> {
+  const repo = t.server.context.recordings;
+  const row = await repo.create(input);
+  await repo.transition(row.id, 'recording', { startedAt: new Date() });
+  const dir = t.server.recording.recordingDir(input.roomId, row.id);
+  await mkdir(dir, { recursive: true });
+  await copyFile(clip, segmentPath(dir, 0));
+  return row;
 }

@@ -7,11 +7,17 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '../../errors';
-import type { Principal, Role, TokenService } from '../../auth/tokens';
+import type {
+  Principal,
+  RecorderPrincipal,
+  Role,
+  TokenService,
+  UserPrincipal,
+} from '../../auth/tokens';
 import type { Authenticator } from '../../auth/Authenticator';
+import type { RequestOrigin } from '#db/repositories/AuditRepository';
 
-export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
-export type RecorderPrincipal = Extract<Principal, { kind: 'recorder' }>;
+export type { RecorderPrincipal, UserPrincipal };
 
 function bearer(header: string | undefined): string {
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -57,6 +63,6 @@ export function recorderOf(res: Response): RecorderPrincipal {
 }
 
 /** Where a request came from, for the audit trail. */
-export function requestOrigin(req: Request): { ip: string | null; userAgent: string | null } {
+export function requestOrigin(req: Request): RequestOrigin {
   return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
 }

@@ -42,9 +42,9 @@ import {
   recorderOf,
   requestOrigin,
   userOf,
-  type UserPrincipal,
 } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
+import { THUMBNAIL_FILE } from '../../recording/recordingFiles';
 import { auditEntryJson } from './auditJson';
 import { participantsJson, recordingJson } from './recordingJson';
 
@@ -54,8 +54,6 @@ const sliceParams = recordingParams.extend({
   seq: z.coerce.number().int('seq must be an integer').min(0).max(10_000_000),
 });
 const mediaQuery = z.object({ token: z.string().min(1).max(4096) });
-
-const subjectOf = (user: UserPrincipal) => ({ userId: user.userId, role: user.role });
 
 export function recordingRoutes(ctx: AppContext, service: RecordingService): Router {
   const router = Router();
@@ -137,7 +135,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
         ? ({ all: true } as const)
         : ({ all: false, userId: user.userId } as const);
     const { items, total } = await ctx.recordings.list(q, viewer);
-    const levels = await access.levelsOf(subjectOf(user), items);
+    const levels = await access.levelsOf(user, items);
     const body: RecordingPageJson = {
       // The query already kept only what the caller may view; a null level here would be a policy/query mismatch.
       items: levels.flatMap(({ row, level, room }) =>
@@ -153,7 +151,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
   router.get('/:id', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
-    const { row, level, room } = await access.require(subjectOf(user), id, 'view');
+    const { row, level, room } = await access.require(user, id, 'view');
     const participants = await ctx.recordings.listParticipants(id);
     await ctx.audit.record({
       actorUserId: user.userId,
@@ -172,7 +170,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
     const patch = parseInput(updateRecordingBody, req.body, 'recording update');
-    const { row, level, room } = await access.require(subjectOf(user), id, 'manage');
+    const { row, level, room } = await access.require(user, id, 'manage');
     const updated = await service.edit(row, patch);
     await ctx.audit.record({
       actorUserId: user.userId,
@@ -193,7 +191,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
   router.get('/:id/download', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
-    const { row } = await access.require(subjectOf(user), id, 'download');
+    const { row } = await access.require(user, id, 'download');
     const file = await readyFile(row);
     const etag = `"${row.sha256}"`;
     // One audit row per download: a resumed or ranged fetch past the first byte is the same download.
@@ -215,7 +213,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
   router.post('/:id/playback', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
-    const { row } = await access.require(subjectOf(user), id, 'view');
+    const { row } = await access.require(user, id, 'view');
     await readyFile(row);
     const { token, expiresAt } = ctx.tokens.issueMediaToken(
       { userId: user.userId, recordingId: id },
@@ -236,10 +234,10 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
 
   router.get('/:id/thumbnail', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
-    const { row } = await access.require(subjectOf(userOf(res)), id, 'view');
+    const { row } = await access.require(userOf(res), id, 'view');
     if (typeof row.metadata.thumbnail !== 'string')
       throw new NotFoundError('this recording has no thumbnail');
-    const path = join(service.recordingDir(row.roomId, row.id), 'thumbnail.jpg');
+    const path = join(service.recordingDir(row.roomId, row.id), THUMBNAIL_FILE);
     await stat(path).catch(() => {
       throw new NotFoundError('this recording has no thumbnail');
     });
@@ -259,7 +257,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
 
   router.get('/:id/shares', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
-    await access.require(subjectOf(userOf(res)), id, 'share');
+    await access.require(userOf(res), id, 'share');
     const body: ShareListJson = { items: (await ctx.shares.listForRecording(id)).map(shareJson) };
     res.json(body);
   });
@@ -267,7 +265,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
   router.post('/:id/shares', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
-    const { level } = await access.require(subjectOf(user), id, 'share');
+    const { level } = await access.require(user, id, 'share');
     const input = parseInput(createShareBody, req.body, 'share');
     if (!canGrant(level, input.permission)) {
       throw new ForbiddenError(`you hold ${level} and cannot grant ${input.permission}`);
@@ -284,7 +282,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
       grantee = { userId: target.id };
     }
     const existing = await ctx.shares.findForGrantee(id, grantee);
-    if (existing && !canChangeShare(level, subjectOf(user), existing)) {
+    if (existing && !canChangeShare(level, user, existing)) {
       throw new ForbiddenError(
         'this share was given by someone else; only a manager may change it',
       );
@@ -302,8 +300,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
       ...requestOrigin(req),
       details: { shareId: share.id, ...grantee, permission: input.permission, created },
     });
-    service.announce(id);
-    service.recordEvent('recording.shared', id);
+    service.announce(id, 'recording.shared');
     const view = (await ctx.shares.listForRecording(id)).find((s) => s.id === share.id);
     res.status(created ? 201 : 200).json(shareJson(view!));
   });
@@ -311,10 +308,10 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
   router.delete('/:id/shares/:shareId', async (req, res) => {
     const { id, shareId } = parseInput(shareParams, req.params, 'share');
     const user = userOf(res);
-    const { level } = await access.require(subjectOf(user), id, 'share');
+    const { level } = await access.require(user, id, 'share');
     const share = await ctx.shares.findById(id, shareId);
     if (!share) throw new NotFoundError('share not found');
-    if (!canChangeShare(level, subjectOf(user), share)) {
+    if (!canChangeShare(level, user, share)) {
       throw new ForbiddenError(
         'this share was given by someone else; only a manager may revoke it',
       );
@@ -337,7 +334,7 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
 
   router.get('/:id/audit', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
-    await access.require(subjectOf(userOf(res)), id, 'manage');
+    await access.require(userOf(res), id, 'manage');
     const q = parseInput(recordingAuditQuery, req.query, 'query');
     const { items, total } = await ctx.audit.list({ ...q, recordingId: id });
     res.json({ items: items.map(auditEntryJson), total, limit: q.limit, offset: q.offset });

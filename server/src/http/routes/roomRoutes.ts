@@ -57,17 +57,12 @@ function roomJson(
   };
 }
 
-const subjectOf = (user: UserPrincipal) => ({ userId: user.userId, role: user.role });
-
 export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptions = {}): Router {
   const router = Router();
   router.use(authenticate(ctx.authenticator));
 
   async function detail(user: UserPrincipal, roomId: string): Promise<RoomDetailJson> {
-    const { room, memberRole, permissions } = await ctx.roomAccess.requireVisible(
-      subjectOf(user),
-      roomId,
-    );
+    const { room, memberRole, permissions } = await ctx.roomAccess.requireVisible(user, roomId);
     const [owners, members] = await Promise.all([
       ctx.users.refsByIds([room.ownerId]),
       ctx.rooms.listMembers(roomId),
@@ -129,7 +124,7 @@ export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptio
         return roomJson(room, {
           owner: owners.get(room.ownerId),
           memberRole,
-          permissions: roomPermissions(subjectOf(user), room, memberRole),
+          permissions: roomPermissions(user, room, memberRole),
           memberCount: room.memberCount,
         });
       }),
@@ -148,7 +143,7 @@ export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptio
   router.patch('/:roomId', async (req, res) => {
     const { roomId } = parseInput(roomParams, req.params, 'room id');
     const user = userOf(res);
-    await ctx.roomAccess.requireManage(subjectOf(user), roomId);
+    await ctx.roomAccess.requireManage(user, roomId);
     const patch = parseInput(updateRoomBody, req.body, 'room update');
     await ctx.rooms.update(roomId, patch);
     await ctx.audit.record({
@@ -163,7 +158,7 @@ export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptio
   router.post('/:roomId/members', async (req, res) => {
     const { roomId } = parseInput(roomParams, req.params, 'room id');
     const user = userOf(res);
-    await ctx.roomAccess.requireManage(subjectOf(user), roomId);
+    await ctx.roomAccess.requireManage(user, roomId);
     const input = parseInput(addMemberBody, req.body, 'member');
     const member = input.email
       ? await ctx.users.findByEmail(input.email)
@@ -188,7 +183,7 @@ export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptio
   router.delete('/:roomId/members/:userId', async (req, res) => {
     const { roomId, userId } = parseInput(roomMemberParams, req.params, 'member');
     const user = userOf(res);
-    await ctx.roomAccess.requireManage(subjectOf(user), roomId);
+    await ctx.roomAccess.requireManage(user, roomId);
     if (!(await ctx.rooms.removeMember(roomId, userId))) {
       throw new NotFoundError('this user is not a member of the room');
     }

@@ -39,10 +39,7 @@ export function roomHandlers({
           throw new ForbiddenError('this recorder token is for another room');
         identity = { userId: null, displayName: 'Recorder', role: 'recorder', hidden: true };
       } else {
-        const { created } = await roomAccess.admitToJoin(
-          { userId: principal.userId, role: principal.role },
-          roomId,
-        );
+        const { created } = await roomAccess.admitToJoin(principal, roomId);
         if (created) onRoomCreated(roomId, principal.userId);
         // The policy answered asynchronously: the socket may have gone meanwhile.
         if (socket.disconnected) throw new InvalidStateError('socket disconnected');

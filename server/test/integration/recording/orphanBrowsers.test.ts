@@ -8,17 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { browsersUnder, killOrphanBrowsers } from '#recorder-bot/orphanBrowsers';
 import { sessionSchema } from '#protocol/rest/users';
 import { recordingDetailSchema, startedRecordingSchema } from '#protocol/rest/recordings';
 import { callApi } from '../../helpers/api';
+import { startServerProcess, type ServerProcess } from '../../../../scripts/lib/serverProcess';
 import { descendantsOf, isAlive } from '../../helpers/processes';
 
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
 
@@ -42,41 +40,19 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-/** Starts `npm start`'s server process on a DATA_DIR; resolves with its URL once it listens. */
-async function startServerProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: projectRoot,
+/** The server in a process of its own, to be SIGKILLed; a light recording profile. */
+async function startServer(dataDir: string): Promise<ServerProcess> {
+  const server = await startServerProcess({
+    dataDir,
     env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
       MEDIASOUP_NUM_WORKERS: '1',
       RECORDING_WIDTH: '320',
       RECORDING_HEIGHT: '240',
       RECORDING_FPS: '10',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  started.push(child);
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    const tail: string[] = [];
-    lines.on('line', (line) => {
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && entry.url) resolveUrl(entry.url);
-      } catch {
-        // Not a log line.
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${tail.join('\n')}`)));
-  });
-  return { child, url };
+  started.push(server.child);
+  return server;
 }
 
 async function login(url: string, email: string, password: string): Promise<string> {
@@ -115,7 +91,7 @@ describe('orphan recorder browsers', () => {
 
   it('a SIGKILLed server leaves no Chromium behind, and its restart finalizes the recording', async () => {
     const dataDir = await tempDir('orphan-server-');
-    const first = await startServerProcess(dataDir);
+    const first = await startServer(dataDir);
     const token = await login(first.url, 'instructor@example.com', 'instructor-password');
     const start = await callApi(first.url, '/recordings/start', {
       method: 'POST',
@@ -148,7 +124,7 @@ describe('orphan recorder browsers', () => {
       { timeout: 5_000, interval: 100 },
     );
 
-    const second = await startServerProcess(dataDir);
+    const second = await startServer(dataDir);
     const again = await login(second.url, 'instructor@example.com', 'instructor-password');
     await vi.waitFor(
       async () => {

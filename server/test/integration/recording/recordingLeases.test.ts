@@ -3,7 +3,7 @@
  * whose lease lapsed (their server died), claimed atomically, and never a
  * live recording another server runs.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -13,6 +13,7 @@ import { startTestServer, type TestServer, type TestUser } from '../../helpers/t
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
 import { callApi } from '../../helpers/api';
+import { leftRecording } from '../../helpers/recordings';
 
 let database: TemporaryPostgresDatabase;
 let mediaDir: string;
@@ -92,17 +93,13 @@ describe('recording leases across servers', () => {
   it('a recording whose server stopped renewing its lease is finalized by the first server to claim it', async () => {
     const repo = b.server.context.recordings;
     const roomId = await b.createRoom(owner);
-    const orphan = await repo.create({
+    const orphan = await leftRecording(b, clip, {
       roomId,
       title: 'its server died',
       startedBy: owner.id,
       nodeId: 'node-dead',
       leaseExpiresAt: new Date(Date.now() - 1_000),
     });
-    await repo.transition(orphan.id, 'recording', { startedAt: new Date() });
-    const dir = b.server.recording.recordingDir(roomId, orphan.id);
-    await mkdir(dir, { recursive: true });
-    await copyFile(clip, join(dir, 'recording.webm'));
 
     // Both servers recover at once: exactly one claims it.
     await Promise.all([a.server.recording.recover(), b.server.recording.recover()]);
@@ -116,19 +113,14 @@ describe('recording leases across servers', () => {
   });
 
   it('a restarted server takes back its own recordings at once, though their lease still runs', async () => {
-    const repo = b.server.context.recordings;
     const roomId = await b.createRoom(owner);
-    const mine = await repo.create({
+    const mine = await leftRecording(b, clip, {
       roomId,
       title: 'left by node B’s previous run',
       startedBy: owner.id,
       nodeId: 'node-b',
       leaseExpiresAt: new Date(Date.now() + 60_000),
     });
-    await repo.transition(mine.id, 'recording', { startedAt: new Date() });
-    const dir = b.server.recording.recordingDir(roomId, mine.id);
-    await mkdir(dir, { recursive: true });
-    await copyFile(clip, join(dir, 'recording.webm'));
     // The periodic pass leaves a live lease alone, even its own…
     await b.server.recording.recover();
     expect(await status(mine.id)).toBe('recording');

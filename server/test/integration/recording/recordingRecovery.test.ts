@@ -3,13 +3,14 @@
  * process left behind are finalized from what reached the disk (or failed
  * when nothing did), and starts beyond RECORDING_MAX_CONCURRENT answer 503.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { errorBodySchema } from '#protocol/rest/common';
 import { startedRecordingSchema } from '#protocol/rest/recordings';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
+import { leftRecording } from '../../helpers/recordings';
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
 
@@ -40,15 +41,11 @@ describe('recording recovery and limits', () => {
   it('finalizes a recording a previous process left "recording", and fails one that left nothing', async () => {
     const owner = await server.createUser('instructor');
     const repo = server.server.context.recordings;
-    const withFile = await repo.create({
+    const withFile = await leftRecording(server, clip, {
       roomId: 'left-behind',
       title: 'crashed',
       startedBy: owner.id,
     });
-    await repo.transition(withFile.id, 'recording', { startedAt: new Date() });
-    const dir = server.server.recording.recordingDir('left-behind', withFile.id);
-    await mkdir(dir, { recursive: true });
-    await copyFile(clip, join(dir, 'recording.webm'));
     const empty = await repo.create({
       roomId: 'left-empty',
       title: 'crashed early',
