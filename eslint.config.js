@@ -36,7 +36,7 @@ export default tseslint.config(
   {
     // Server-side code logs through pino; browser pages may use the console
     // (the bot forwards the recorder page's console into the server logs).
-    files: ['server/**/*.ts', 'db/**/*.ts', 'recorder-bot/**/*.ts'],
+    files: ['server/**/*.ts', 'db/**/*.ts', 'recorder-bot/**/*.ts', 'recorder-worker/**/*.ts'],
     rules: { 'no-console': 'error' },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

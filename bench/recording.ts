@@ -51,6 +51,10 @@ const argsSchema = z.object({
   keep: z.boolean().default(false),
   /** SIGKILL the bot's browser this many seconds into each recording and measure the resume. */
   crashAfter: z.coerce.number().min(1).optional(),
+  /** Keep a warm browser (RECORDER_WARM_BROWSERS=1) and wait for it before each start. */
+  warm: z.boolean().default(false),
+  /** Also start and stop this many short recordings in an empty room: start latency p50. */
+  starts: z.coerce.number().int().min(0).max(50).default(0),
 });
 type Args = z.output<typeof argsSchema>;
 
@@ -88,6 +92,8 @@ function parseCommand(): Args {
       codec: { type: 'string' },
       keep: { type: 'boolean' },
       'crash-after': { type: 'string' },
+      warm: { type: 'boolean' },
+      starts: { type: 'string' },
     },
   });
   const parsed = argsSchema.safeParse({ ...values, crashAfter: values['crash-after'] });
@@ -129,6 +135,9 @@ function serverEnv(args: Args, dataDir: string): Record<string, string> {
     DATA_DIR: dataDir,
     SEED_DEMO_USERS: 'false',
     MEDIASOUP_NUM_WORKERS: '1',
+    RECORDER_WARM_BROWSERS: args.warm ? '1' : '0',
+    // The benchmark measures the recorder, not admission control.
+    RECORDER_MIN_IDLE_CPU: '0',
   };
 }
 
@@ -142,6 +151,7 @@ interface Bench {
   seconds: number;
   keep: boolean;
   crashAfter: number | undefined;
+  warm: boolean;
 }
 
 async function createUser(server: ClassroomServer, role: 'admin' | 'instructor'): Promise<string> {
@@ -268,6 +278,58 @@ interface RunResult {
   error?: string;
 }
 
+/** Waits until the embedded worker holds a warm browser (its page loaded and waiting). */
+async function warmBrowserReady(server: ClassroomServer): Promise<void> {
+  await waitUntil(
+    'a warm browser is ready',
+    60_000,
+    () => (server.botLauncher?.warmCount ?? 0) > 0,
+  );
+}
+
+/**
+ * Start latency alone: `count` short recordings of an empty room, one after
+ * the other, each from the start request to its first stored slice.
+ */
+async function measureStarts(bench: Bench, count: number) {
+  const { server, instructorToken } = bench;
+  const roomId = `bench-starts-${Date.now()}`;
+  await request(`${server.url}/api/v1/rooms`, {
+    method: 'POST',
+    token: instructorToken,
+    body: { roomId, title: 'Benchmark, start latency' },
+  });
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (bench.warm) await warmBrowserReady(server);
+    const requestedAt = performance.now();
+    const started = await request<{ recordingId: string }>(
+      `${server.url}/api/v1/recordings/start`,
+      { method: 'POST', token: instructorToken, body: { roomId, title: `Start ${i + 1}` } },
+    );
+    const session = server.recording.sessions.get(started.recordingId);
+    if (!session) throw new Error('the recording has no session');
+    latencies.push(
+      Math.round(
+        (await firstSlice(session, bench.config.recording.readyTimeoutMs + 30_000)) - requestedAt,
+      ),
+    );
+    await request(`${server.url}/api/v1/recordings/${started.recordingId}/stop`, {
+      method: 'POST',
+      token: instructorToken,
+    });
+    log(`start ${i + 1}/${count}: first slice after ${latencies.at(-1)} ms`);
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    warm: bench.warm,
+    samples: latencies,
+    p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? null,
+    min: sorted[0] ?? null,
+    max: sorted.at(-1) ?? null,
+  };
+}
+
 async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
   const { server, config, admin, instructorToken } = bench;
   const roomId = `bench-${participants}p-${Date.now()}`;
@@ -311,6 +373,7 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
       return true;
     });
 
+    if (bench.warm) await warmBrowserReady(server);
     sampler.start();
     samplerStarted = true;
     const requestedAt = performance.now();
@@ -493,10 +556,12 @@ async function main(): Promise<number> {
       seconds: args.seconds,
       keep: args.keep,
       crashAfter: args.crashAfter,
+      warm: args.warm,
     };
     const loadavgAtStart = os.loadavg().map((n) => round(n));
     const runs: RunResult[] = [];
     for (const participants of args.participants) runs.push(await runOnce(bench, participants));
+    const startLatency = args.starts > 0 ? await measureStarts(bench, args.starts) : undefined;
     const rec = config.recording;
     const report = {
       benchmark: 'recording',
@@ -516,8 +581,10 @@ async function main(): Promise<number> {
         videoBitrate: rec.videoBitrate,
         audioBitrate: rec.audioBitrate,
         seconds: args.seconds,
+        warmBrowsers: args.warm ? 1 : 0,
       },
       runs,
+      ...(startLatency ? { startLatency } : {}),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return runs.some((r) => r.error) ? 1 : 0;

@@ -24,6 +24,7 @@ import {
 } from 'drizzle-orm/pg-core';
 // Relative, not #protocol: drizzle-kit loads this file without the package's import map.
 import { recordingStatuses } from '../protocol/recordingLifecycle';
+import type { RecorderStats } from '../protocol/recorderPage';
 
 export const userRoleEnum = pgEnum('user_role', ['student', 'instructor', 'admin']);
 export const recordingStatusEnum = pgEnum('recording_status', recordingStatuses);
@@ -248,3 +249,43 @@ export const webhookDeliveries = pgTable(
   ],
 );
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+/** One bot as its worker last reported it (in `recorder_workers.bots`). */
+export interface WorkerBotEntry {
+  recordingId: string;
+  roomId: string;
+  botId: string;
+  /** The bot's Chromium process id on the worker's host. */
+  browserPid: number | null;
+  state: string;
+  startedAt: string;
+  /** The page's stats at the last heartbeat (tiles, fps, slices...), or null. */
+  page: RecorderStats | null;
+  lastError: string | null;
+}
+
+/**
+ * Recorder workers (embedded in a server or `npm run worker`), each upserting
+ * its row on every heartbeat: what it runs and how much room it has left.
+ * A row whose heartbeat is older than a few periods belongs to a dead worker.
+ */
+export const recorderWorkers = pgTable(
+  'recorder_workers',
+  {
+    id: varchar('id', { length: 200 }).primaryKey(),
+    host: varchar('host', { length: 255 }).notNull(),
+    pid: integer('pid').notNull(),
+    /** The server this worker is embedded in; null for a standalone worker. */
+    nodeId: varchar('node_id', { length: 64 }),
+    maxBots: integer('max_bots').notNull(),
+    bots: jsonb('bots').$type<WorkerBotEntry[]>().notNull().default([]),
+    idleCpu: doublePrecision('idle_cpu'),
+    freeMemoryMb: integer('free_memory_mb'),
+    /** Why the worker takes no job right now (full, CPU, memory), or null. */
+    refusing: text('refusing'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('recorder_workers_heartbeat_idx').on(t.heartbeatAt)],
+);
+export type RecorderWorkerRow = typeof recorderWorkers.$inferSelect;

@@ -2,7 +2,8 @@
  * The page-to-bot contract of the recorder page: the only module that both the
  * page (browser) and the recorder bot (Node) import. No DOM types here.
  *
- * In: the page URL. Everything but the token travels in the query string;
+ * In: the page URL (or, for a warm page, the same handed to `begin()`).
+ * Everything but the token travels in the query string;
  * the token travels in the URL fragment (`#token=...`), which browsers never
  * send to a server, so it cannot land in an access log or a Referer header.
  * The page removes the fragment from its address bar once it has read it.
@@ -174,6 +175,25 @@ export interface RecorderPageApi {
    * call returns the same promise. Rejects when slices could not be uploaded.
    */
   stop(): Promise<RecorderStopResult>;
+  /**
+   * On a warm page (opened as `{RECORDER_PAGE_PATH}?{WARM_PARAM}=1`, loaded
+   * and waiting): starts the recording that a recorder URL's query string
+   * and fragment describe, exactly as if the page had been opened at that
+   * URL. False (and the page in `error`) when the parameters are invalid or
+   * the page was not waiting.
+   */
+  begin(search: string, hash: string): boolean;
+}
+
+/** Query parameter of a warm page: loaded, waiting for `begin()`. */
+export const WARM_PARAM = 'warm';
+
+/** The URL of a warm recorder page at the same place as `pageUrl` (the same origin and path). */
+export function warmPageUrl(pageUrl: string): string {
+  const url = new URL(pageUrl);
+  url.search = new URLSearchParams({ [WARM_PARAM]: '1' }).toString();
+  url.hash = '';
+  return url.toString();
 }
 
 const signalSchema = z.discriminatedUnion('type', [

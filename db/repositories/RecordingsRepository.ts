@@ -112,6 +112,15 @@ export class RecordingsRepository {
     return row;
   }
 
+  /** The recordings with these ids (deleted ones included), in no particular order. */
+  async findByIds(ids: readonly string[]): Promise<RecordingRow[]> {
+    if (ids.length === 0) return [];
+    return this.#db
+      .select()
+      .from(recordings)
+      .where(inArray(recordings.id, [...ids]));
+  }
+
   async findActiveByRoom(roomId: string): Promise<RecordingRow | undefined> {
     const [row] = await this.#db
       .select()

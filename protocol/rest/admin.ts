@@ -6,6 +6,14 @@ export const recorderBotSchema = z.object({
   recordingId: z.uuid(),
   roomId: z.string(),
   title: z.string(),
+  /** The worker running the bot; null while its job waits for one. */
+  workerId: z.string().nullable(),
+  /** That worker's host name. */
+  workerHost: z.string().nullable(),
+  /** The bot's Chromium process id on that host. */
+  pid: z.number().int().nullable(),
+  /** The server that owns the recording (supervises the bot, stores its slices). */
+  nodeId: z.string().nullable(),
   state: z.string(),
   botState: z.string(),
   startedAt: timestamp,

@@ -7,12 +7,9 @@
  * SIGKILL it (Chromium outlives a killed parent otherwise) if it lingers.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import {
   RECORDER_GLOBAL,
   ERROR_SELECTOR,
@@ -20,7 +17,8 @@ import {
   type RecorderPageApi,
   type RecorderStats,
 } from '#protocol/recorderPage';
-import { recorderChromiumFlags } from './chromiumFlags';
+import { closeRecorderBrowser, launchRecorderBrowser } from './recorderBrowser';
+import type { WarmBrowser } from './WarmBrowser';
 import type {
   BotState,
   BotStats,
@@ -31,7 +29,6 @@ import type {
 } from './types';
 
 const CONSOLE_LINES_KEPT = 200;
-const CLOSE_GRACE_MS = 5_000;
 /** Several admins watching one bot share a screenshot this fresh (screenshots cost CPU). */
 const PREVIEW_MAX_AGE_MS = 500;
 
@@ -41,13 +38,9 @@ export interface ChromiumRecorderBotOptions {
   logger: Logger;
   /** Where the bot's Chromium profile goes (one fresh directory per bot); default: the OS temp dir. */
   profileRoot?: string;
+  /** A browser launched ahead with the page loaded: taken over instead of launching one. */
+  warm?: WarmBrowser;
 }
-
-/** Runs the real Chromium with the kernel's parent-death signal set (see the script). */
-const PARENT_DEATH_LAUNCHER = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../bin/chromium-with-parent-death',
-);
 
 type PageWindow = Record<string, RecorderPageApi | undefined>;
 
@@ -67,12 +60,22 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
   #closed = false;
   #exited: Promise<void> = Promise.resolve();
   #preview?: { at: number; jpeg: Promise<Buffer> };
+  readonly #warm: WarmBrowser | undefined;
+  /** True when this bot took over a warm browser. */
+  #warmStarted = false;
   #ready: Promise<void>;
   #resolveReady!: () => void;
   #rejectReady!: (error: Error) => void;
 
-  constructor({ job, chromiumPath, logger, profileRoot = tmpdir() }: ChromiumRecorderBotOptions) {
+  constructor({
+    job,
+    chromiumPath,
+    logger,
+    profileRoot = tmpdir(),
+    warm,
+  }: ChromiumRecorderBotOptions) {
     super();
+    this.#warm = warm;
     this.recordingId = job.recordingId;
     this.#job = job;
     this.#chromiumPath = chromiumPath;
@@ -90,15 +93,25 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     this.#ready.catch(() => undefined);
   }
 
+  get pid(): number | null {
+    return this.#browser?.process()?.pid ?? null;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Launches Chromium and opens the page; the readiness clock starts here. */
+  /** Whether it started on a warm browser (for logs and the benchmark). */
+  get warmStarted(): boolean {
+    return this.#warmStarted;
+  }
+
+  /**
+   * Launches Chromium and opens the page, or takes over a warm browser whose
+   * page is already loaded and starts it; the readiness clock starts here.
+   */
   async launch(): Promise<void> {
     const { width, height, pageUrl, readyTimeoutMs } = this.#job;
-    await mkdir(this.#profileRoot, { recursive: true });
-    this.#userDataDir = await mkdtemp(join(this.#profileRoot, 'recorder-bot-'));
     const readyTimer = setTimeout(() => {
       this.#fail(
         new Error(
@@ -108,28 +121,35 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     }, readyTimeoutMs);
     this.#ready.finally(() => clearTimeout(readyTimer)).catch(() => undefined);
 
-    this.#browser = await puppeteer.launch({
-      executablePath: PARENT_DEATH_LAUNCHER,
-      env: { ...process.env, CLASSROOM_CHROMIUM_BIN: this.#chromiumPath },
-      headless: true,
-      args: recorderChromiumFlags({ width, height }),
-      userDataDir: this.#userDataDir,
-      defaultViewport: { width, height },
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-      protocolTimeout: 30_000,
-    });
+    const warm = this.#warm?.take();
+    if (warm) {
+      this.#browser = warm.browser;
+      this.#userDataDir = warm.userDataDir;
+      this.#warmStarted = true;
+    } else {
+      const launched = await launchRecorderBrowser({
+        chromiumPath: this.#chromiumPath,
+        profileRoot: this.#profileRoot,
+        width,
+        height,
+      });
+      this.#browser = launched.browser;
+      this.#userDataDir = launched.userDataDir;
+    }
     if (this.#closed) {
       this.#teardown();
       throw new Error('bot closed during launch');
     }
-    this.#log.info({ pid: this.#browser.process()?.pid }, 'chromium launched');
+    this.#log.info(
+      { pid: this.#browser.process()?.pid, warm: !!warm },
+      warm ? 'took over a warm chromium' : 'chromium launched',
+    );
     this.#browser.once('disconnected', () => {
       if (!this.#closed) this.#fail(new Error('the recorder browser disconnected (crashed?)'));
     });
     const [page] = await this.#browser.pages();
     this.#page = page ?? (await this.#browser.newPage());
+    const warmPage = warm?.page === this.#page;
     this.#page.on('console', (message) => this.#onConsole(message.type(), message.text()));
     this.#page.on('pageerror', (error) => {
       const text = error instanceof Error ? error.message : String(error);
@@ -144,6 +164,24 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
         `[requestfailed] ${request.method()} ${new URL(request.url()).pathname}: ${request.failure()?.errorText ?? ''}`,
       );
     });
+    if (warm && warmPage) {
+      const viewport = this.#page.viewport();
+      if (viewport?.width !== width || viewport.height !== height) {
+        await this.#page.setViewport({ width, height });
+      }
+      const url = new URL(pageUrl);
+      const begun = await this.#page.evaluate(
+        (global, search, hash) => {
+          const api = (window as unknown as PageWindow)[global];
+          return api ? api.begin(search, hash) : false;
+        },
+        RECORDER_GLOBAL,
+        url.search,
+        url.hash,
+      );
+      if (!begun) throw new Error('the warm recorder page did not start the recording');
+      return;
+    }
     const response = await this.#page.goto(pageUrl, { waitUntil: 'load', timeout: readyTimeoutMs });
     if (response && !response.ok()) {
       throw new Error(`recorder page answered HTTP ${response.status()}`);
@@ -281,38 +319,7 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
   }
 
   async #doTeardown(): Promise<void> {
-    const browser = this.#browser;
-    const pid = browser?.process()?.pid;
-    const userDataDir = this.#userDataDir;
-    const removeProfile = () =>
-      userDataDir
-        ? // Its child processes may still write for a moment after the browser exits: retry.
-          rm(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }).catch(
-            (error: unknown) =>
-              this.#log.warn({ err: error, userDataDir }, 'could not remove the bot profile'),
-          )
-        : undefined;
-    if (!browser) {
-      await removeProfile();
-      return;
-    }
-    const kill = setTimeout(() => {
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-    }, CLOSE_GRACE_MS);
-    await browser
-      .close()
-      .catch(() => {
-        if (pid) process.kill(pid, 'SIGKILL');
-      })
-      .catch(() => undefined);
-    clearTimeout(kill);
-    await removeProfile();
+    await closeRecorderBrowser(this.#browser, this.#userDataDir, this.#log);
   }
 
   override on<K extends keyof RecorderBotEvents>(

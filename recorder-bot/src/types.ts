@@ -6,18 +6,17 @@
  * (the calls and events below are all serializable).
  */
 
-export interface RecorderJob {
-  recordingId: string;
-  roomId: string;
-  /** Full URL of the recorder page, its parameters and token included. */
-  pageUrl: string;
-  width: number;
-  height: number;
-  /** How long the page may take to report `ready` before the job fails. */
-  readyTimeoutMs: number;
-}
-
+import type { z } from 'zod';
 import type { RecorderStats } from '#protocol/recorderPage';
+import type { recorderBotJobSchema } from '#protocol/recorderControl';
+
+/**
+ * One bot's job: the recording and room, the recorder page's full URL (its
+ * parameters and token included), the viewport, and how long the page may
+ * take to report `ready` before the job fails. The same shape travels on
+ * the job queue to remote workers.
+ */
+export type RecorderJob = z.infer<typeof recorderBotJobSchema>;
 
 export type BotState = 'starting' | 'ready' | 'stopping' | 'closed';
 
@@ -53,6 +52,8 @@ export interface RecorderBotEvents {
 export interface RecorderBot {
   readonly recordingId: string;
   readonly closed: boolean;
+  /** The browser's process id on the host that runs it, once launched (null before, or unknown). */
+  readonly pid: number | null;
   /** Resolves once the page is ready; rejects (and closes) on timeout or crash. */
   ready(): Promise<void>;
   /** Asks the page to flush its last slice and end, then closes the browser. */
@@ -86,6 +87,13 @@ export interface RecorderBotLauncher {
    * the browsers a previous process left behind. Optional.
    */
   start?(): Promise<void>;
+  /**
+   * Keeps browsers launched ahead for recordings whose page is at
+   * `pageUrl` (any recorder URL of that server), at that size. Optional.
+   */
+  prewarm?(target: { pageUrl: string; width: number; height: number }): void;
+  /** Warm browsers waiting now, for launchers that keep them. */
+  readonly warmCount?: number;
   /** Starts a bot for the job; resolves as soon as the browser is launched and the page is loading. */
   launch(job: RecorderJob): Promise<RecorderBot>;
   /** Closes every bot it launched. */

@@ -44,9 +44,11 @@ export interface RecorderPageOptions {
 }
 
 const STATS_LOG_MS = 10_000;
+/** The first slice leaves after this many ms of media (a few frames), the rest every `sliceMs`. */
+const FIRST_SLICE_MS = 200;
 
-/** One recording, from join to the last uploaded slice. */
-export class RecorderPage implements RecorderPageApi {
+/** One recording, from join to the last uploaded slice (`begin()` is the entry's: main.ts). */
+export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
   readonly #options: RecorderPageOptions;
   readonly #tiles = new TileBook();
   #state: RecorderState = 'loading';
@@ -183,6 +185,7 @@ export class RecorderPage implements RecorderPageApi {
       videoBitsPerSecond: params.videoBitrate,
       audioBitsPerSecond: params.audioBitrate,
       sliceMs: params.sliceMs,
+      firstSliceMs: FIRST_SLICE_MS,
       onSlice: (slice) => {
         if (!uploader.closed && !uploader.fatalError) uploader.enqueue(slice);
       },

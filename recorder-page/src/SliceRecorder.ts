@@ -16,6 +16,12 @@ export interface SliceRecorderOptions {
   videoBitsPerSecond: number;
   audioBitsPerSecond: number;
   sliceMs: number;
+  /**
+   * Cut the first slice this soon after start (the rest follow every
+   * `sliceMs`): it makes the recording's start durable, and observable as
+   * started, within a fraction of a slice.
+   */
+  firstSliceMs?: number;
   keyFrameIntervalMs?: number;
   onSlice: (slice: Blob) => void;
   onError: (message: string) => void;
@@ -31,6 +37,7 @@ export class SliceRecorder {
   readonly mimeType: string;
   readonly #recorder: MediaRecorder;
   readonly #sliceMs: number;
+  readonly #firstSliceMs: number | undefined;
   #stopped: Promise<void> | undefined;
 
   /** Throws when the browser cannot record this codec pair. */
@@ -40,6 +47,7 @@ export class SliceRecorder {
     videoBitsPerSecond,
     audioBitsPerSecond,
     sliceMs,
+    firstSliceMs,
     keyFrameIntervalMs = 2000,
     onSlice,
     onError,
@@ -56,6 +64,7 @@ export class SliceRecorder {
     };
     this.#recorder = new MediaRecorder(stream, options);
     this.#sliceMs = sliceMs;
+    this.#firstSliceMs = firstSliceMs;
     this.#recorder.addEventListener('dataavailable', (event) => onSlice(event.data));
     this.#recorder.addEventListener('error', (event) => {
       const error = (event as Event & { error?: unknown }).error;
@@ -69,6 +78,12 @@ export class SliceRecorder {
 
   start(): void {
     this.#recorder.start(this.#sliceMs);
+    const first = this.#firstSliceMs;
+    if (first !== undefined && first < this.#sliceMs) {
+      setTimeout(() => {
+        if (this.#recorder.state === 'recording') this.#recorder.requestData();
+      }, first);
+    }
   }
 
   /** Flushes the pending data and stops; resolves after the last slice. Idempotent. */

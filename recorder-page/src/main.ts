@@ -7,6 +7,7 @@ import {
   formatSignal,
   parseRecorderParams,
   RECORDER_GLOBAL,
+  WARM_PARAM,
   type RecorderPageApi,
   type RecorderSignal,
 } from '#protocol/recorderPage';
@@ -33,10 +34,6 @@ function log(message: string): void {
 }
 
 function main(): void {
-  const parsed = parseRecorderParams(location.search, location.hash);
-  // The token has been read: keep it out of the address bar and history.
-  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
-
   const canvas = document.querySelector<HTMLCanvasElement>('canvas#composite');
   const page = new RecorderPage({
     canvas: canvas ?? document.createElement('canvas'),
@@ -45,24 +42,41 @@ function main(): void {
     showError,
     log,
   });
+  let begun = false;
+  const begin = (search: string, hash: string): boolean => {
+    if (begun) return false;
+    begun = true;
+    const parsed = parseRecorderParams(search, hash);
+    if (!parsed.ok) {
+      page.fail(parsed.message);
+      return false;
+    }
+    if (!canvas) {
+      page.fail('the page has no canvas#composite');
+      return false;
+    }
+    void page.run(parsed.params);
+    return true;
+  };
   const api: RecorderPageApi = {
     get state() {
       return page.state;
     },
     stats: () => page.stats(),
     stop: () => page.stop(),
+    begin,
   };
   Object.defineProperty(window, RECORDER_GLOBAL, { value: api, enumerable: true });
 
-  if (!parsed.ok) {
-    page.fail(parsed.message);
+  if (new URLSearchParams(location.search).get(WARM_PARAM) === '1') {
+    // Loaded ahead of a recording: the bot calls begin() when one starts.
+    log('warm: waiting for a recording');
     return;
   }
-  if (!canvas) {
-    page.fail('the page has no canvas#composite');
-    return;
-  }
-  void page.run(parsed.params);
+  const { search, hash } = location;
+  // The token has been read: keep it out of the address bar and history.
+  if (hash) history.replaceState(null, '', location.pathname + search);
+  begin(search, hash);
 }
 
 main();

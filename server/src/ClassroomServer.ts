@@ -5,6 +5,7 @@
  * port 0.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import pg from 'pg';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
@@ -49,6 +50,12 @@ import { adminRoomsRoutes } from './http/routes/adminRoomsRoutes';
 import { SyntheticParticipants } from './media/SyntheticParticipants';
 import { ChromiumBotLauncher } from '#recorder-bot/ChromiumBotLauncher';
 import type { RecorderBotLauncher } from '#recorder-bot/types';
+import { RecorderWorkersRepository } from '#db/repositories/RecorderWorkersRepository';
+import { RecorderWorker } from '#recorder-worker/RecorderWorker';
+import { RECORDER_CONTROL_NAMESPACE } from '#protocol/recorderControl';
+import { RECORDER_PAGE_PATH } from '#protocol/recorderPage';
+import { QueuedBotLauncher } from './recorders/QueuedBotLauncher';
+import { serveRecorderControl } from './recorders/RecorderControlServer';
 
 /** The API's version as the OpenAPI document states it. */
 const API_VERSION = '1.0.0';
@@ -56,7 +63,7 @@ const API_VERSION = '1.0.0';
 export interface ClassroomServerOptions {
   config: Config;
   logger: Logger;
-  /** Replaces the in-process Chromium bots (e.g. a remote bot fleet, or a test double). */
+  /** What the embedded recorder worker launches bots with (default: Chromium; tests: a double). */
   botLauncher?: RecorderBotLauncher;
 }
 
@@ -69,7 +76,11 @@ export class ClassroomServer {
   #rooms?: RoomManager;
   #http?: HttpServer;
   #signalling?: SignallingServer;
-  #launcher?: RecorderBotLauncher;
+  /** The embedded worker's own launcher (Chromium, or the injected one). */
+  #localLauncher?: RecorderBotLauncher;
+  /** The recording service's launcher: every bot goes through the queue to some worker. */
+  #launcher?: QueuedBotLauncher;
+  #embeddedWorker?: RecorderWorker;
   readonly #injectedLauncher: RecorderBotLauncher | undefined;
   #recording?: RecordingService;
   #retention?: RetentionJob;
@@ -112,6 +123,11 @@ export class ClassroomServer {
   get recording(): RecordingService {
     if (!this.#recording) throw new Error('server not started');
     return this.#recording;
+  }
+
+  /** The embedded worker's bot launcher (none with RECORDER_WORKERS=external). */
+  get botLauncher(): RecorderBotLauncher | undefined {
+    return this.#localLauncher;
   }
 
   get signalling(): SignallingServer {
@@ -199,23 +215,65 @@ export class ClassroomServer {
       const database = this.#database;
       const workers = this.#workers;
       const rooms = this.#rooms;
-      this.#launcher =
-        this.#injectedLauncher ??
-        new ChromiumBotLauncher({
-          chromiumPath: config.tools.chromiumPath,
+      const nodeId =
+        config.nodeId ??
+        persistedValue({
+          dataDir: config.dataDir,
+          name: 'node-id',
+          generate: () => randomUUID(),
+          isValid: (v) => /^[\w.-]{1,64}$/.test(v),
+        }).value;
+      // The durable queue: recorder bot jobs (to whichever worker has room) and webhook deliveries.
+      this.#jobs = new JobQueue({
+        connection: this.#database.queueConnection,
+        logger: this.#rootLogger,
+      });
+      await this.#jobs.start();
+      const recorders = config.recorders;
+      const recorderWorkers = new RecorderWorkersRepository(this.#database.db);
+      this.#launcher = new QueuedBotLauncher({
+        queue: this.#jobs,
+        serverUrl: () => config.http.publicUrl ?? this.url,
+        heartbeatMs: recorders.heartbeatMs,
+        lapseMs: recorders.lapseMs,
+        claimTimeoutMs: recorders.claimTimeoutMs,
+        maxDurationSeconds: config.recording.maxDurationSeconds,
+        logger: this.#rootLogger,
+      });
+      await this.#launcher.start();
+      if (recorders.workers === 'embedded') {
+        this.#localLauncher =
+          this.#injectedLauncher ??
+          new ChromiumBotLauncher({
+            chromiumPath: config.tools.chromiumPath,
+            logger: this.#rootLogger,
+            profileRoot: join(config.dataDir, 'bots'),
+            warmBrowsers: recorders.warmBrowsers,
+          });
+        this.#embeddedWorker = new RecorderWorker({
+          identity: {
+            workerId: recorders.workerId ?? `embedded@${nodeId}`,
+            host: hostname(),
+            pid: process.pid,
+          },
+          nodeId,
+          queue: this.#jobs,
+          launcher: this.#localLauncher,
+          registry: recorderWorkers,
+          limits: {
+            maxBots: recorders.maxPerWorker,
+            minIdleCpu: recorders.minIdleCpu,
+            minFreeMemoryMb: recorders.minFreeMemoryMb,
+          },
+          heartbeatMs: recorders.heartbeatMs,
+          pollMs: recorders.pollMs,
           logger: this.#rootLogger,
-          profileRoot: join(config.dataDir, 'bots'),
         });
-      // Before recover(): no browser of a dead predecessor may keep recording.
-      await this.#launcher.start?.();
+        // Before recover(): its launcher kills what a dead predecessor's browsers left running.
+        await this.#embeddedWorker.start();
+      }
       const deliveries = new WebhookDeliveriesRepository(this.#database.db);
       if (config.webhooks.urls.length > 0) {
-        // The durable queue runs where there is durable work: for now, webhook deliveries.
-        this.#jobs = new JobQueue({
-          connection: this.#database.queueConnection,
-          logger: this.#rootLogger,
-        });
-        await this.#jobs.start();
         this.#webhooks = new WebhookService({
           urls: config.webhooks.urls,
           secret: config.webhooks.secret!,
@@ -245,14 +303,7 @@ export class ClassroomServer {
         onChange: (recordingId) => announcer.announce(recordingId),
         onEvent: (type, recordingId) => this.#webhooks?.publish(type, recordingId),
         // Stable across restarts: a restarted server takes back its own recordings at once.
-        nodeId:
-          config.nodeId ??
-          persistedValue({
-            dataDir: config.dataDir,
-            name: 'node-id',
-            generate: () => randomUUID(),
-            isValid: (v) => /^[\w.-]{1,64}$/.test(v),
-          }).value,
+        nodeId,
       });
       this.#recording = recording;
       const app = createHttpApp(ctx, {
@@ -272,7 +323,14 @@ export class ClassroomServer {
           ['/audit', auditRoutes(ctx)],
           ['/admin', webhookRoutes(ctx, deliveries)],
           ['/recordings', recordingRoutes(ctx, recording)],
-          ['/admin', adminRoutes(ctx, recording)],
+          [
+            '/admin',
+            adminRoutes(ctx, recording, {
+              workers: recorderWorkers,
+              liveWithinMs: recorders.lapseMs + recorders.heartbeatMs,
+              nodeId,
+            }),
+          ],
           [
             '/admin',
             adminRoomsRoutes(ctx, new SyntheticParticipants({ rooms, logger: this.#rootLogger })),
@@ -314,6 +372,12 @@ export class ClassroomServer {
         recorderTokenValidator: (principal) => recording.isRecorderTokenValid(principal),
         activeRecordingFor: (roomId) => recording.activeRecordingFor(roomId),
       });
+      serveRecorderControl({
+        namespace: this.#signalling.namespace(RECORDER_CONTROL_NAMESPACE),
+        tokens,
+        launcher: this.#launcher,
+        logger: this.#rootLogger,
+      });
       await new Promise<void>((resolve, reject) => {
         this.#http!.once('error', reject);
         this.#http!.listen(config.http.port, config.http.host, () => resolve());
@@ -322,6 +386,12 @@ export class ClassroomServer {
       const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
       this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       log.info({ url: this.#url }, 'listening');
+      // The embedded worker's warm browsers load this server's recorder page.
+      this.#localLauncher?.prewarm?.({
+        pageUrl: `${config.http.publicUrl ?? this.#url}${RECORDER_PAGE_PATH}`,
+        width: config.recording.width,
+        height: config.recording.height,
+      });
       await recording.recover({ includeOwn: true });
       recording.startLeases();
       if (config.recording.autoDelete) {
@@ -377,6 +447,8 @@ export class ClassroomServer {
     await this.#retention?.close();
     // Recordings first, while HTTP still accepts the bots' last slices.
     await this.#recording?.close();
+    await this.#embeddedWorker?.close('server shutting down');
+    await this.#launcher?.close();
     // Sockets first: open WebSockets would otherwise hold the HTTP server open.
     this.#signalling?.close();
     await this.#clusterPool?.end().catch(() => undefined);
@@ -389,7 +461,7 @@ export class ClassroomServer {
       await closed;
       clearTimeout(timer);
     }
-    await this.#launcher?.close();
+    await this.#localLauncher?.close();
     // After the recordings: their last events are queued before the queue stops.
     await this.#webhooks?.flush();
     await this.#jobs?.close();

@@ -104,6 +104,32 @@ const envSchema = z.object({
   /** How long a server vouches for the recordings it runs; it renews every third of it. */
   RECORDING_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
 
+  /** `embedded`: this server runs a recorder worker; `external`: only `npm run worker` processes do. */
+  RECORDER_WORKERS: z.enum(['embedded', 'external']).default('embedded'),
+  /** This worker's name in the workers list (default: host name and process id). */
+  WORKER_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[\w.@-]{1,200}$/, '1-200 of A-Z a-z 0-9 _ . @ -')
+      .optional(),
+  ),
+  /** Most recorder bots one worker runs at once (default: one per core, as measured at 720p30). */
+  RECORDER_MAX_PER_WORKER: z.coerce.number().int().min(1).max(64).optional(),
+  /** Idle CPU (cores, smoothed over a few seconds) a worker needs to take another recording. */
+  RECORDER_MIN_IDLE_CPU: z.coerce.number().min(0).max(256).default(0.25),
+  /** Available memory (MB) a worker needs to take another recording. */
+  RECORDER_MIN_FREE_MEMORY_MB: z.coerce.number().int().min(0).default(768),
+  /** Workers report each bot this often (ms). */
+  RECORDER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(10_000).default(1_000),
+  /** A bot whose worker is silent this long (ms) is replaced; a worker cut off from its server this long closes the bot. */
+  RECORDER_LAPSE_MS: z.coerce.number().int().min(300).max(60_000).default(3_000),
+  /** A recording fails to start when no worker takes its bot within this time (ms). */
+  RECORDER_CLAIM_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(15_000),
+  /** How often an idle worker looks for a job (ms). */
+  RECORDER_POLL_MS: z.coerce.number().int().min(100).max(10_000).default(500),
+  /** Browsers each worker keeps launched with the recorder page loaded, for a fast start. */
+  RECORDER_WARM_BROWSERS: z.coerce.number().int().min(0).max(8).default(1),
+
   /** One or more receivers (comma-separated) for signed recording events. */
   WEBHOOK_URL: optionalString,
   /** The HMAC secret receivers verify signatures with; required with WEBHOOK_URL. */
@@ -181,6 +207,18 @@ export interface Config {
     maxBotRestarts: number;
     leaseSeconds: number;
   };
+  recorders: {
+    workers: 'embedded' | 'external';
+    workerId: string | undefined;
+    maxPerWorker: number;
+    minIdleCpu: number;
+    minFreeMemoryMb: number;
+    heartbeatMs: number;
+    lapseMs: number;
+    claimTimeoutMs: number;
+    pollMs: number;
+    warmBrowsers: number;
+  };
   webhooks: {
     urls: string[];
     secret: string | undefined;
@@ -222,6 +260,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (webhookUrls.length > 0 && !e.WEBHOOK_SECRET) {
     throw new ConfigError('invalid configuration: WEBHOOK_SECRET is required with WEBHOOK_URL');
+  }
+  if (e.RECORDER_LAPSE_MS < 2 * e.RECORDER_HEARTBEAT_MS) {
+    throw new ConfigError(
+      'invalid configuration: RECORDER_LAPSE_MS must be at least twice RECORDER_HEARTBEAT_MS',
+    );
+  }
+  if (e.RECORDER_WORKERS === 'external' && !e.DATABASE_URL) {
+    throw new ConfigError(
+      'invalid configuration: RECORDER_WORKERS=external needs DATABASE_URL (workers on other processes share the queue through PostgreSQL)',
+    );
   }
   const dataDir = resolve(e.DATA_DIR);
   return {
@@ -281,6 +329,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       stallTimeoutMs: e.RECORDING_STALL_TIMEOUT_MS,
       maxBotRestarts: e.RECORDING_MAX_BOT_RESTARTS,
       leaseSeconds: e.RECORDING_LEASE_SECONDS,
+    },
+    recorders: {
+      workers: e.RECORDER_WORKERS,
+      workerId: e.WORKER_ID,
+      maxPerWorker: e.RECORDER_MAX_PER_WORKER ?? Math.max(1, cpus().length),
+      minIdleCpu: e.RECORDER_MIN_IDLE_CPU,
+      minFreeMemoryMb: e.RECORDER_MIN_FREE_MEMORY_MB,
+      heartbeatMs: e.RECORDER_HEARTBEAT_MS,
+      lapseMs: e.RECORDER_LAPSE_MS,
+      claimTimeoutMs: e.RECORDER_CLAIM_TIMEOUT_MS,
+      pollMs: e.RECORDER_POLL_MS,
+      warmBrowsers: e.RECORDER_WARM_BROWSERS,
     },
     webhooks: {
       urls: webhookUrls,

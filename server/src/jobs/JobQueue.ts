@@ -5,17 +5,23 @@
  * mid-way runs again. Owned by ClassroomServer; `close()` stops taking jobs
  * and waits for the running ones.
  */
-import { PgBoss, fromPglite, type Queue } from 'pg-boss';
+import { EventEmitter } from 'node:events';
+import { PgBoss, fromPglite, type Job, type Queue, type SendOptions } from 'pg-boss';
 import type { QueueConnection } from '#db/client';
 import type { Logger } from '../logger';
 
 export type JobHandler<T> = (data: T, job: { id: string; retryCount: number }) => Promise<void>;
+
+/** A job taken with {@link JobQueue.take}: the caller settles it (complete/fail). */
+export type TakenJob<T> = Pick<Job<T>, 'id' | 'name' | 'data' | 'retryCount'>;
 
 export class JobQueue {
   readonly #boss: PgBoss;
   readonly #log: Logger;
   #started = false;
   #closing?: Promise<void>;
+  /** Wakes this process's takers as soon as a job is sent here (no poll delay). */
+  readonly #sent = new EventEmitter().setMaxListeners(0);
 
   constructor({ connection, logger }: { connection: QueueConnection; logger: Logger }) {
     this.#log = logger.child({ module: 'job-queue' });
@@ -48,13 +54,58 @@ export class JobQueue {
     });
   }
 
+  /** Declares a queue once (idempotent) without working it here. */
+  async declare(name: string, options: Omit<Queue, 'name'>): Promise<void> {
+    if (!(await this.#boss.getQueue(name))) await this.#boss.createQueue(name, options);
+  }
+
   /** Enqueues a job; resolves with its id (null when a queue policy refused it). */
-  send(
-    name: string,
-    data: object,
-    options: { singletonKey?: string } = {},
-  ): Promise<string | null> {
-    return this.#boss.send(name, data, options);
+  async send(name: string, data: object, options: SendOptions = {}): Promise<string | null> {
+    const id = await this.#boss.send(name, data, options);
+    if (id) this.#sent.emit(name);
+    return id;
+  }
+
+  /**
+   * Takes at most one job of `name` for a caller that decides itself when it
+   * has room for work (admission control) and settles the job itself.
+   */
+  async take<T extends object>(name: string): Promise<TakenJob<T> | undefined> {
+    const [job] = await this.#boss.fetch<T>(name, { batchSize: 1 });
+    return job
+      ? { id: job.id, name: job.name, data: job.data, retryCount: job.retryCount }
+      : undefined;
+  }
+
+  /** Calls `listener` whenever this process sends a job of `name`; returns the unsubscribe. */
+  onSent(name: string, listener: () => void): () => void {
+    this.#sent.on(name, listener);
+    return () => this.#sent.off(name, listener);
+  }
+
+  complete(name: string, id: string, output?: object): Promise<unknown> {
+    return this.#boss.complete(name, id, output ?? null);
+  }
+
+  /** Fails an active job (no-op for one already settled); retries follow the queue's policy. */
+  fail(name: string, id: string, output?: object): Promise<unknown> {
+    return this.#boss.fail(name, id, output ?? null);
+  }
+
+  /** Withdraws a job nobody took yet. */
+  cancel(name: string, id: string): Promise<unknown> {
+    return this.#boss.cancel(name, id);
+  }
+
+  /** Keeps a long job's heartbeat fresh (queues declared with `heartbeatSeconds`). */
+  touch(name: string, id: string): Promise<unknown> {
+    return this.#boss.touch(name, id);
+  }
+
+  /** The job's current state ('created', 'active', 'completed', 'failed', ...), or null. */
+  async stateOf(name: string, id: string): Promise<string | null> {
+    const [job] = await this.#boss.findJobs(name, { id });
+    return job?.state ?? null;
   }
 
   /** Idempotent: stops fetching and waits (up to 10 s) for the jobs in hand. */

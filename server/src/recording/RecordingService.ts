@@ -242,6 +242,7 @@ export class RecordingService {
         job: {
           recordingId: row.id,
           roomId: row.roomId,
+          botId: tokenId,
           pageUrl,
           width: cfg.width,
           height: cfg.height,

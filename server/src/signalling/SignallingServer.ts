@@ -109,6 +109,14 @@ export class SignallingServer {
     return this.#closed;
   }
 
+  /**
+   * Another namespace on the same Socket.IO server (the recorder control
+   * channel): same port and path, its own middleware and sockets.
+   */
+  namespace(name: string): ReturnType<ClassroomIo['of']> {
+    return this.#io.of(name);
+  }
+
   /** Number of connected sockets. */
   get connectionCount(): number {
     return this.#io.of('/').sockets.size;
@@ -142,8 +150,10 @@ export class SignallingServer {
     this.#closed = true;
     this.#io.disconnectSockets(true);
     this.#io.engine.close();
-    // Releases the cluster adapter's LISTEN connection (none without a cluster).
-    void Promise.resolve(this.#io.of('/').adapter.close()).catch(() => undefined);
+    // Releases the cluster adapters' LISTEN connections (one per namespace; none without a cluster).
+    for (const namespace of this.#io._nsps.values()) {
+      void Promise.resolve(namespace.adapter.close()).catch(() => undefined);
+    }
     this.#logger.info('signalling closed');
   }
 

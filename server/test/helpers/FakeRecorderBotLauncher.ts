@@ -31,6 +31,9 @@ export class FakeRecorderBot extends EventEmitter implements RecorderBot {
     this.#slices = slices;
   }
 
+  /** A fake bot has no browser process. */
+  readonly pid = null;
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -39,7 +42,11 @@ export class FakeRecorderBot extends EventEmitter implements RecorderBot {
     return this.#next;
   }
 
-  async ready(): Promise<void> {}
+  /** Ready at once, and says so on its console as the real page does. */
+  ready(): Promise<void> {
+    this.emit('console', '[info] fake bot');
+    return Promise.resolve();
+  }
 
   /** Uploads the next `count` slices, in order, like the page's uploader. */
   async upload(count = 1): Promise<void> {

@@ -61,6 +61,11 @@ export async function startTestServer(
     DATA_DIR: dataDir,
     SEED_DEMO_USERS: 'false',
     MEDIASOUP_NUM_WORKERS: '1',
+    // Tests that want warm browsers say so; the others keep their CPU (and count their browsers).
+    RECORDER_WARM_BROWSERS: '0',
+    // Fake bots cost nothing: admission by CPU or a per-machine count is tested on its own.
+    RECORDER_MAX_PER_WORKER: '16',
+    RECORDER_MIN_IDLE_CPU: '0',
     ...(process.env.MEDIASOUP_WORKER_BIN
       ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN }
       : {}),

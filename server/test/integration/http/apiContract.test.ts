@@ -201,7 +201,11 @@ beforeAll(async () => {
   const clip = join(mediaDir, 'clip.webm');
   await makeTestWebm(clip, 2);
   launcher = new FakeRecorderBotLauncher(clip);
-  t = await startTestServer({ RECORDING_MAX_CONCURRENT: '8' }, { botLauncher: launcher });
+  t = await startTestServer(
+    // The live recording's bot is driven by hand and sends slices only when a case does.
+    { RECORDING_MAX_CONCURRENT: '8', RECORDING_STALL_TIMEOUT_MS: '600000' },
+    { botLauncher: launcher },
+  );
   [admin, owner, student] = [
     await t.createUser('admin'),
     await t.createUser('instructor'),

@@ -5,7 +5,7 @@
  * no browser outlives its recording.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
 import { pidsMatching } from '../../helpers/processes';
@@ -79,13 +79,27 @@ describe('recorder bot (real Chromium)', () => {
   });
 
   it('a page that never becomes ready fails the recording with a clear reason', async () => {
+    // PUBLIC_URL serves a page that is not the recorder; the worker's control
+    // connection (a WebSocket upgrade to the same URL) still reaches the server.
+    const real: { url?: URL } = {};
     blank = createServer((_req, res) => res.end('<!doctype html><title>not the recorder</title>'));
+    blank.on('upgrade', (req, socket, head) => {
+      const upstream = connect(Number(real.url!.port), real.url!.hostname, () => {
+        const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`);
+        upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${headers.join('\r\n')}\r\n\r\n`);
+        upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    });
     await new Promise<void>((resolve) => blank!.listen(0, '127.0.0.1', () => resolve()));
     const { port } = blank.address() as AddressInfo;
     server = await startTestServer({
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       RECORDING_READY_TIMEOUT_MS: '3000',
     });
+    real.url = new URL(server.url);
     const instructor = await server.createUser('instructor');
     await server.ensureRoom(instructor, 'never-ready');
     const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {

@@ -1,5 +1,5 @@
 import { mkdtemp, rm, stat, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -343,11 +343,23 @@ describe('recording API', () => {
   it('admin debug API lists running bots; others get 403', async () => {
     const id = await startRecording('r-admin');
     await (await launcher.botFor(id)).upload(1);
-    const res = await api('/admin/recorders', { token: admin.token });
-    expect(res.status).toBe(200);
-    const item = res.json.items.find((i: { recordingId: string }) => i.recordingId === id);
-    expect(item).toMatchObject({ roomId: 'r-admin', slicesReceived: 1 });
-    expect(item?.consoleLines).toEqual(['[info] fake bot']);
+    // Listed from the embedded worker's heartbeat row, with what this node knows added.
+    await vi.waitFor(
+      async () => {
+        const res = await api('/admin/recorders', { token: admin.token });
+        expect(res.status).toBe(200);
+        const item = res.json.items.find((i: { recordingId: string }) => i.recordingId === id);
+        expect(item).toMatchObject({
+          roomId: 'r-admin',
+          slicesReceived: 1,
+          workerId: expect.stringMatching(/^embedded@/) as unknown,
+          workerHost: hostname(),
+          nodeId: expect.any(String) as unknown,
+        });
+        expect(item?.consoleLines).toEqual(['[info] fake bot']);
+      },
+      { timeout: 5_000, interval: 100 },
+    );
     const preview = await fetch(`${server.url}/api/v1/admin/recorders/${id}/preview.jpg`, {
       headers: { authorization: `Bearer ${admin.token}` },
     });
