@@ -129,7 +129,8 @@ function serverEnv(args: Args, dataDir: string): Record<string, string> {
         .map(([k, v]) => [k, String(v)]),
     ),
     NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    // BENCH_LOG_LEVEL=info shows each step's timestamp on stderr (where the time goes).
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     PORT: '0',
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,

@@ -45,7 +45,7 @@ export interface RecorderPageOptions {
 
 const STATS_LOG_MS = 10_000;
 /** The first slice leaves after this many ms of media (a few frames), the rest every `sliceMs`. */
-const FIRST_SLICE_MS = 200;
+const FIRST_SLICE_MS = 100;
 
 /** One recording, from join to the last uploaded slice (`begin()` is the entry's: main.ts). */
 export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
@@ -121,6 +121,17 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
       throw new Error(`this browser cannot record ${mimeType}`);
     }
 
+    this.#state = 'joining';
+    const room = new RoomClient({
+      serverUrl: params.server,
+      token: params.token,
+      roomId: params.roomId,
+      mode: 'recorder',
+    });
+    this.#room = room;
+    this.#follow(room);
+    // Joining (the network) runs while the compositor and the mixer are set up (local work).
+    const joining = room.join();
     const onError = (message: string, fatal: boolean) =>
       fatal ? this.fail(message) : this.#warn(message);
     const onFirstFrame = ({ tiles, videoTiles }: FirstFrameInfo) =>
@@ -146,16 +157,7 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
     log(`compositor: ${this.#compositor.mode}, ${params.width}x${params.height}@${params.fps}`);
     this.#mixer = new AudioMixer({ onError: (message) => this.#warn(message) });
 
-    this.#state = 'joining';
-    const room = new RoomClient({
-      serverUrl: params.server,
-      token: params.token,
-      roomId: params.roomId,
-      mode: 'recorder',
-    });
-    this.#room = room;
-    this.#follow(room);
-    await room.join();
+    await joining;
     if (this.#stopping) return;
     log(`joined room ${params.roomId}: ${this.#tiles.participantCount} participant(s)`);
 

@@ -38,6 +38,7 @@ export class SliceRecorder {
   readonly #recorder: MediaRecorder;
   readonly #sliceMs: number;
   readonly #firstSliceMs: number | undefined;
+  #hadData = false;
   #stopped: Promise<void> | undefined;
 
   /** Throws when the browser cannot record this codec pair. */
@@ -65,7 +66,10 @@ export class SliceRecorder {
     this.#recorder = new MediaRecorder(stream, options);
     this.#sliceMs = sliceMs;
     this.#firstSliceMs = firstSliceMs;
-    this.#recorder.addEventListener('dataavailable', (event) => onSlice(event.data));
+    this.#recorder.addEventListener('dataavailable', (event) => {
+      if (event.data.size > 0) this.#hadData = true;
+      onSlice(event.data);
+    });
     this.#recorder.addEventListener('error', (event) => {
       const error = (event as Event & { error?: unknown }).error;
       onError(`MediaRecorder: ${error instanceof Error ? error.message : 'failed'}`);
@@ -79,11 +83,17 @@ export class SliceRecorder {
   start(): void {
     this.#recorder.start(this.#sliceMs);
     const first = this.#firstSliceMs;
-    if (first !== undefined && first < this.#sliceMs) {
-      setTimeout(() => {
-        if (this.#recorder.state === 'recording') this.#recorder.requestData();
-      }, first);
-    }
+    if (first === undefined || first >= this.#sliceMs) return;
+    // Until a slice carries bytes (the encoder may not have produced any yet), ask again.
+    let asked = 0;
+    const ask = () => {
+      if (this.#recorder.state !== 'recording' || this.#hadData) return;
+      asked += first;
+      if (asked >= this.#sliceMs) return;
+      this.#recorder.requestData();
+      setTimeout(ask, first);
+    };
+    setTimeout(ask, first);
   }
 
   /** Flushes the pending data and stops; resolves after the last slice. Idempotent. */

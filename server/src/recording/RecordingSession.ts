@@ -285,12 +285,14 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     if (result.outcome === 'appended') {
       const now = Date.now();
       const previous = this.#segments[segment.index - 1];
-      if (seq === 0 && segment.index === 0) {
-        // Slice 0 holds the media from the recorder's start, so that is when
-        // the recording started (not when its first second arrived).
+      // The first slice carrying bytes (an early one may be empty) is the start of the media.
+      const firstMedia = data.byteLength > 0 && segment.writer.bytesWritten === data.byteLength;
+      if (firstMedia && segment.index === 0) {
+        // The first slices hold the media from the recorder's start, so that is
+        // when the recording started (not when its first bytes arrived).
         this.#startedAt = new Date(segment.readyAt ?? now);
         this.safeEmit('recording', this.#startedAt);
-      } else if (seq === 0 && previous) {
+      } else if (firstMedia && previous) {
         // Media is missing from the old bot's last stored slice to the new bot's start.
         const interruption = this.#interruptions.at(-1);
         if (interruption) {
