@@ -8,7 +8,20 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
-import { pidsMatching } from '../../helpers/processes';
+import { isAlive, pidsMatching } from '../../helpers/processes';
+import { browsersUnder } from '#recorder-bot/orphanBrowsers';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Main processes (not renderers, GPU, ...) of the browsers under a profile root. */
+async function browserMains(root: string): Promise<number[]> {
+  const mains: number[] = [];
+  for (const pid of await browsersUnder(root)) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes('--type=')) mains.push(pid);
+  }
+  return mains;
+}
 import { probe } from '#server/recording/ffmpeg';
 
 let server: TestServer | undefined;
@@ -51,7 +64,8 @@ describe('recorder bot (real Chromium)', () => {
     expect(start.status).toBe(201);
     const id = start.json.recordingId as string;
     const session = server.server.recording.sessions.get(id)!;
-    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(3), {
+    // The first slices come 100 ms apart, then one a second: this is about 3 s of media.
+    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(5), {
       timeout: 30_000,
       interval: 100,
     });
@@ -76,6 +90,45 @@ describe('recorder bot (real Chromium)', () => {
       timeout: 15_000,
       interval: 200,
     });
+  });
+
+  it('with a warm browser, the bot takes it over (no launch) and a fresh one is warmed after', async () => {
+    server = await startTestServer({
+      RECORDING_WIDTH: '320',
+      RECORDING_HEIGHT: '240',
+      RECORDING_FPS: '10',
+      RECORDER_WARM_BROWSERS: '1',
+    });
+    const t = server;
+    const launcher = t.server.botLauncher!;
+    await vi.waitFor(() => expect(launcher.warmCount).toBe(1), { timeout: 30_000, interval: 100 });
+    const [warmPid] = await browserMains(join(t.dataDir, 'bots'));
+    const instructor = await t.createUser('instructor');
+    await t.ensureRoom(instructor, 'warm-room');
+    const start = await post(`${t.url}/api/v1/recordings/start`, instructor.token, {
+      roomId: 'warm-room',
+      title: 'Warm start',
+    });
+    const id = start.json.recordingId as string;
+    const session = t.server.recording.sessions.get(id)!;
+    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(2), {
+      timeout: 15_000,
+      interval: 100,
+    });
+    // The recording runs in the browser that was waiting (its pid comes with the next heartbeat).
+    await vi.waitFor(() => expect(session.bot?.pid).toBe(warmPid), {
+      timeout: 5_000,
+      interval: 100,
+    });
+    expect(launcher.warmCount).toBe(0);
+    // Another one is launched once the recording is under way.
+    await vi.waitFor(() => expect(launcher.warmCount).toBe(1), { timeout: 30_000, interval: 100 });
+    await post(`${t.url}/api/v1/recordings/${id}/stop`, instructor.token);
+    await vi.waitFor(
+      async () => expect((await t.server.context.recordings.findById(id))?.status).toBe('ready'),
+      { timeout: 30_000, interval: 100 },
+    );
+    expect(await isAlive(warmPid!)).toBe(false);
   });
 
   it('a page that never becomes ready fails the recording with a clear reason', async () => {
