@@ -121,6 +121,15 @@ export class RecordingsRepository {
       .where(inArray(recordings.id, [...ids]));
   }
 
+  /** Recordings pending or recording, on every server sharing this database. */
+  async countActive(): Promise<number> {
+    const [row] = await this.#db
+      .select({ n: count() })
+      .from(recordings)
+      .where(and(inArray(recordings.status, [...activeStatuses]), isNull(recordings.deletedAt)));
+    return row?.n ?? 0;
+  }
+
   async findActiveByRoom(roomId: string): Promise<RecordingRow | undefined> {
     const [row] = await this.#db
       .select()

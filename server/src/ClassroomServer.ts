@@ -44,6 +44,8 @@ import { SignallingServer } from './signalling/SignallingServer';
 import { RecordingService } from './recording/RecordingService';
 import { roomDirectoryFrom } from './recording/roomManagerDirectory';
 import { RetentionJob } from './recording/RetentionJob';
+import { RecordingFinalizer } from './recording/RecordingFinalizer';
+import { recordingDir } from './recording/recordingFiles';
 import { recordingRoutes } from './http/routes/recordingRoutes';
 import { adminRoutes } from './http/routes/adminRoutes';
 import { adminRoomsRoutes } from './http/routes/adminRoomsRoutes';
@@ -295,9 +297,22 @@ export class ClassroomServer {
         signalling: () => this.#signalling,
         logger: this.#rootLogger,
       });
+      const roomDirectory = roomDirectoryFrom(rooms);
+      const finalizer = new RecordingFinalizer({
+        ctx,
+        queue: this.#jobs,
+        nodeId,
+        rooms: roomDirectory,
+        recordingDir: (roomId, id) => recordingDir(config.recording.storageDir, roomId, id),
+        announce: (id, event) => this.#recording?.announce(id, event),
+        retryLimit: config.recording.finalizeRetryLimit,
+        retryDelaySeconds: config.recording.finalizeRetryDelaySeconds,
+      });
+      await finalizer.start();
       const recording = new RecordingService({
         ctx,
-        rooms: roomDirectoryFrom(rooms),
+        finalizer,
+        rooms: roomDirectory,
         launcher: this.#launcher,
         publicUrl: () => config.http.publicUrl ?? this.url,
         onChange: (recordingId) => announcer.announce(recordingId),

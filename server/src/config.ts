@@ -96,11 +96,15 @@ const envSchema = z.object({
     .default(4 * 3600),
   RECORDING_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   RECORDING_STOP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  /** Recordings running at once, counted over every server sharing the database. */
   RECORDING_MAX_CONCURRENT: z.coerce.number().int().positive().default(4),
   /** A ready recorder bot that sends no slice for this long is taken for hung and replaced. */
   RECORDING_STALL_TIMEOUT_MS: z.coerce.number().int().min(2_000).default(8_000),
   /** Replacement bots in a row that may fail before a recording ends (keeping what it has). */
   RECORDING_MAX_BOT_RESTARTS: z.coerce.number().int().min(0).max(20).default(3),
+  /** Finalization attempts after the first (ffmpeg failing), with doubling delays, before a recording fails. */
+  RECORDING_FINALIZE_RETRY_LIMIT: z.coerce.number().int().min(0).max(10).default(2),
+  RECORDING_FINALIZE_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   /** How long a server vouches for the recordings it runs; it renews every third of it. */
   RECORDING_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
 
@@ -206,6 +210,8 @@ export interface Config {
     stallTimeoutMs: number;
     maxBotRestarts: number;
     leaseSeconds: number;
+    finalizeRetryLimit: number;
+    finalizeRetryDelaySeconds: number;
   };
   recorders: {
     workers: 'embedded' | 'external';
@@ -329,6 +335,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       stallTimeoutMs: e.RECORDING_STALL_TIMEOUT_MS,
       maxBotRestarts: e.RECORDING_MAX_BOT_RESTARTS,
       leaseSeconds: e.RECORDING_LEASE_SECONDS,
+      finalizeRetryLimit: e.RECORDING_FINALIZE_RETRY_LIMIT,
+      finalizeRetryDelaySeconds: e.RECORDING_FINALIZE_RETRY_DELAY_SECONDS,
     },
     recorders: {
       workers: e.RECORDER_WORKERS,

@@ -38,20 +38,29 @@ export class JobQueue {
     this.#started = true;
   }
 
-  /** Declares a queue (idempotent) and works its jobs one at a time. */
+  /**
+   * Declares a queue (idempotent) and works its jobs one at a time. A job
+   * sent by this process is picked up at once; others within `pollSeconds`.
+   */
   async register<T extends object>(
     name: string,
     options: Omit<Queue, 'name'>,
     handler: JobHandler<T>,
+    { pollSeconds = 2 }: { pollSeconds?: number } = {},
   ): Promise<void> {
     if (!(await this.#boss.getQueue(name))) await this.#boss.createQueue(name, options);
-    await this.#boss.work<T>(name, { batchSize: 1 }, async ([job]) => {
-      if (!job) return;
-      await handler(job.data, {
-        id: job.id,
-        retryCount: (job as { retryCount?: number }).retryCount ?? 0,
-      });
-    });
+    const workerId = await this.#boss.work<T>(
+      name,
+      { batchSize: 1, pollingIntervalSeconds: pollSeconds },
+      async ([job]) => {
+        if (!job) return;
+        await handler(job.data, {
+          id: job.id,
+          retryCount: (job as { retryCount?: number }).retryCount ?? 0,
+        });
+      },
+    );
+    this.#sent.on(name, () => this.#boss.notifyWorker(workerId));
   }
 
   /** Declares a queue once (idempotent) without working it here. */

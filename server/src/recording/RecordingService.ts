@@ -26,11 +26,10 @@ import { KeyedQueue } from '../utils/KeyedQueue';
 import { RecordingSession, type BotTicket, type SessionEnd } from './RecordingSession';
 import type { RoomDirectory } from './RoomDirectory';
 import type { SliceResult } from './SliceWriter';
-import { finalizeRecording, joinSegments } from './finalizeRecording';
-import { FINISHED_FILE, THUMBNAIL_FILE, listSegments, recordingDir } from './recordingFiles';
+import type { RecordingFinalizer } from './RecordingFinalizer';
+import { FINISHED_FILE, listSegments, recordingDir } from './recordingFiles';
 import { isActive } from '#protocol/recordingLifecycle';
 import type { WebhookEventType } from '#protocol/webhooks';
-import { participantJson } from './participantJson';
 
 export interface StartRecordingInput {
   roomId: string;
@@ -51,7 +50,12 @@ export interface RecordingServiceOptions {
   nodeId: string;
   /** Told of each recording event worth a webhook (started, stopped, ready, failed, deleted, shared). */
   onEvent?: (type: WebhookEventType, recordingId: string) => void;
+  /** Where finalization runs (a durable job on this server's queue). */
+  finalizer: RecordingFinalizer;
 }
+
+/** How long a shutting-down server waits for the finalizations it queued. */
+const FINALIZE_DRAIN_MS = 60_000;
 
 const noOrigin: RequestOrigin = { ip: null, userAgent: null };
 
@@ -70,8 +74,7 @@ export class RecordingService {
   readonly #queue = new KeyedQueue();
   /** Active sessions by recording id. */
   readonly #sessions = new Map<string, RecordingSession>();
-  /** Finalizations in progress, awaited on shutdown. */
-  readonly #finalizing = new Map<string, Promise<void>>();
+  readonly #finalizer: RecordingFinalizer;
   /** End handling (status writes, events) of sessions that just ended. */
   readonly #endHandling = new Map<string, Promise<void>>();
   #closed = false;
@@ -84,7 +87,9 @@ export class RecordingService {
     onChange = () => {},
     nodeId,
     onEvent = () => {},
+    finalizer,
   }: RecordingServiceOptions) {
+    this.#finalizer = finalizer;
     this.#ctx = ctx;
     this.#onEvent = onEvent;
     this.#onChange = onChange;
@@ -172,7 +177,11 @@ export class RecordingService {
         throw new ConflictError('this room already has an active recording');
       }
       const cfg = this.#ctx.config.recording;
-      if (this.#sessions.size >= cfg.maxConcurrent) {
+      // Counted in the database: the limit holds across the servers sharing it.
+      if (
+        this.#sessions.size >= cfg.maxConcurrent ||
+        (await this.#ctx.recordings.countActive()) >= cfg.maxConcurrent
+      ) {
         throw new UnavailableError('too many recordings in progress; try again later');
       }
       let row: RecordingRow;
@@ -345,7 +354,7 @@ export class RecordingService {
           timestamp: end.stoppedAt.toISOString(),
         });
       }
-      this.#startFinalize(stopped);
+      this.#finalizer.finalize(stopped);
     } catch (error) {
       log.error({ err: error }, 'could not record the end of a recording');
     }
@@ -365,102 +374,6 @@ export class RecordingService {
       timestamp: at.toISOString(),
     });
     await rm(this.recordingDir(roomId, id), { recursive: true, force: true });
-  }
-
-  #startFinalize(row: RecordingRow): void {
-    if (this.#finalizing.has(row.id)) return;
-    const task = this.#finalize(row).finally(() => this.#finalizing.delete(row.id));
-    this.#finalizing.set(row.id, task);
-  }
-
-  async #finalize(row: RecordingRow): Promise<void> {
-    const { ffmpegPath, ffprobePath } = this.#ctx.config.tools;
-    const dir = this.recordingDir(row.roomId, row.id);
-    const path = join(dir, FINISHED_FILE);
-    const processing =
-      row.status === 'processing'
-        ? row
-        : await this.#ctx.recordings.transition(row.id, 'processing');
-    if (!processing) return;
-    this.announce(row.id);
-    try {
-      const participants = await this.#ctx.recordings.listParticipants(row.id);
-      // Several segments (a bot was replaced): join them first, in order, without re-encoding.
-      const segments = await listSegments(dir);
-      const rawPath =
-        segments.length > 1
-          ? await joinSegments({
-              ffmpeg: ffmpegPath,
-              segments: segments.map((s) => s.path),
-              outputPath: join(dir, '.joined.webm'),
-            })
-          : (segments[0]?.path ?? path);
-      const result = await finalizeRecording({
-        ffmpeg: ffmpegPath,
-        ffprobe: ffprobePath,
-        rawPath,
-        outputPath: path,
-        metadata: {
-          recordingId: row.id,
-          roomId: row.roomId,
-          title: row.title,
-          description: row.description,
-          startedBy: row.startedBy,
-          startedAt: row.startedAt,
-          stoppedAt: row.stoppedAt,
-          participants: participants.map(participantJson),
-        },
-      });
-      const { probe } = result;
-      const durationMs = probe.durationMs ?? row.durationMs ?? 0;
-      const ready = await this.#ctx.recordings.transition(row.id, 'ready', {
-        filePath: result.path,
-        fileSize: result.fileSize,
-        sha256: result.sha256,
-        durationMs,
-        durationSeconds: Math.round(durationMs / 1000),
-        format: 'webm',
-        videoCodec: probe.video?.codec ?? null,
-        audioCodec: probe.audio?.codec ?? null,
-        resolutionWidth: probe.video?.width ?? null,
-        resolutionHeight: probe.video?.height ?? null,
-        fps: probe.video?.fps ?? null,
-        bitrate: probe.bitrate,
-        completedAt: new Date(),
-      });
-      await this.#ctx.recordings.mergeMetadata(row.id, {
-        thumbnail: result.thumbnailPath ? THUMBNAIL_FILE : null,
-        audioSampleRate: probe.audio?.sampleRate ?? null,
-        audioChannels: probe.audio?.channels ?? null,
-      });
-      if (ready) {
-        this.announce(row.id, 'recording.ready');
-        this.#log.info(
-          { recordingId: row.id, durationMs, size: result.fileSize },
-          'recording ready',
-        );
-        this.#rooms.broadcast(row.roomId, 'recording-ready', {
-          recordingId: row.id,
-          status: 'ready',
-        });
-      }
-    } catch (error) {
-      this.#log.error({ err: error, recordingId: row.id }, 'finalization failed');
-      const row2 = await this.#ctx.recordings.transition(
-        row.id,
-        'failed',
-        { error: `finalization failed: ${(error as Error).message}`.slice(0, 2000) },
-        { from: ['processing'] },
-      );
-      if (row2) {
-        this.announce(row.id, 'recording.failed');
-        this.#rooms.broadcast(row.roomId, 'recording-error', {
-          recordingId: row.id,
-          error: 'finalization failed',
-          timestamp: new Date().toISOString(),
-        });
-      }
-    }
   }
 
   /** The recording, if `actor` may manage it (the recording policy: 404 / 403 otherwise). */
@@ -519,7 +432,12 @@ export class RecordingService {
   ): Promise<Date> {
     const row = await this.#managedRecording(recordingId, actor);
     return this.#queue.run(`room:${row.roomId}`, async () => {
-      if (this.#sessions.has(recordingId) || this.#finalizing.has(recordingId)) {
+      if (
+        this.#sessions.has(recordingId) ||
+        this.#finalizer.has(recordingId) ||
+        row.status === 'stopped' ||
+        row.status === 'processing'
+      ) {
         throw new InvalidStateError('stop the recording and let it finish processing first');
       }
       const deletedAt = new Date();
@@ -574,7 +492,7 @@ export class RecordingService {
   startLeases(): void {
     const leaseMs = this.#ctx.config.recording.leaseSeconds * 1000;
     this.#leaseTimer = setInterval(() => {
-      const ids = [...this.#sessions.keys(), ...this.#finalizing.keys()];
+      const ids = [...this.#sessions.keys(), ...this.#finalizer.pendingIds];
       void this.#ctx.recordings
         .renewLeases(this.#nodeId, ids, this.#leaseUntil())
         .catch((error: unknown) => this.#log.error({ err: error }, 'could not renew leases'));
@@ -629,9 +547,9 @@ export class RecordingService {
           error: 'recording cut short: the server restarted',
           startedAt: row.startedAt ?? row.createdAt,
         });
-        if (stopped) this.#startFinalize(stopped);
+        if (stopped) this.#finalizer.finalize(stopped);
       } else if (size > 0) {
-        this.#startFinalize(row);
+        this.#finalizer.finalize(row);
       } else {
         await this.#fail(row.roomId, row.id, 'recording file missing after restart', new Date());
       }
@@ -648,6 +566,8 @@ export class RecordingService {
     await this.#recovering;
     await Promise.allSettled([...this.#sessions.values()].map((s) => s.stop()));
     await Promise.allSettled([...this.#endHandling.values()]);
-    await Promise.allSettled([...this.#finalizing.values()]);
+    // Finalizations queued by this server (most take about a second); any still
+    // unfinished stay in the durable queue for its next start.
+    await this.#finalizer.drain(FINALIZE_DRAIN_MS);
   }
 }
