@@ -55,6 +55,8 @@ export const rooms = pgTable(
       .notNull()
       .references(() => users.id),
     access: roomAccessEnum('access').notNull().default('members'),
+    /** The server hosting the room's media while anyone is in it (null: nobody is). */
+    hostNodeId: varchar('host_node_id', { length: 64 }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -289,3 +291,17 @@ export const recorderWorkers = pgTable(
   (t) => [index('recorder_workers_heartbeat_idx').on(t.heartbeatAt)],
 );
 export type RecorderWorkerRow = typeof recorderWorkers.$inferSelect;
+
+/**
+ * The servers sharing this database, each upserting its row every few
+ * seconds: where it is reached and how loaded it is (rooms are placed on
+ * the least loaded live one). A row whose heartbeat lapsed is a dead server.
+ */
+export const clusterNodes = pgTable('cluster_nodes', {
+  id: varchar('id', { length: 64 }).primaryKey(),
+  publicUrl: text('public_url').notNull(),
+  rooms: integer('rooms').notNull().default(0),
+  peers: integer('peers').notNull().default(0),
+  heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull(),
+});
+export type ClusterNodeRow = typeof clusterNodes.$inferSelect;

@@ -5,6 +5,7 @@ import type {
   RoomMemberJson,
   RoomMemberRoleName,
   RoomPageJson,
+  RoomConnectJson,
 } from '#protocol/rest/rooms';
 import { apiFetch, apiJson, queryString } from './api';
 
@@ -22,6 +23,11 @@ export function listRooms(
 /** One room; `members` is set for its owner and admins. */
 export function getRoom(token: string, roomId: string): Promise<RoomDetailJson> {
   return apiJson(roomPath(roomId), { token });
+}
+
+/** The server hosting the room's media (one per room, whichever server answers the API). */
+export function connectRoom(token: string, roomId: string): Promise<RoomConnectJson> {
+  return apiJson(`${roomPath(roomId)}/connect`, { token });
 }
 
 export function createRoom(

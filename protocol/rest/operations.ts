@@ -39,6 +39,7 @@ import {
   createRoomBody,
   listRoomsQuery,
   roomDetailSchema,
+  roomConnectSchema,
   roomMemberParams,
   roomMemberSchema,
   roomPageSchema,
@@ -244,6 +245,17 @@ export const operations: readonly Operation[] = [
     auth: 'user',
     params: roomParams,
     responses: { 200: json('The room', roomDetailSchema), 404: notFound },
+  },
+  {
+    operationId: 'connectRoom',
+    method: 'get',
+    path: v1('/rooms/{roomId}/connect'),
+    summary:
+      'The server hosting the room (one per room across servers on one database): connect the signalling there',
+    tag: 'rooms',
+    auth: 'user',
+    params: roomParams,
+    responses: { 200: json('Where to connect', roomConnectSchema), 404: notFound },
   },
   {
     operationId: 'updateRoom',

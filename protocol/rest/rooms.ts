@@ -81,5 +81,13 @@ export const roomDetailSchema = roomSchema.extend({
 });
 export type RoomDetailJson = z.infer<typeof roomDetailSchema>;
 
+/** Where to connect for a room's media: the server hosting it (or the one that will). */
+export const roomConnectSchema = z.object({
+  /** Base URL of that server: Socket.IO signalling goes there. */
+  url: z.url(),
+  nodeId: z.string(),
+});
+export type RoomConnectJson = z.infer<typeof roomConnectSchema>;
+
 export const roomPageSchema = pageSchema(roomSchema);
 export type RoomPageJson = z.infer<typeof roomPageSchema>;

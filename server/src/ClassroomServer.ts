@@ -57,7 +57,12 @@ import { RecorderWorker } from '#recorder-worker/RecorderWorker';
 import { RECORDER_CONTROL_NAMESPACE } from '#protocol/recorderControl';
 import { RECORDER_PAGE_PATH } from '#protocol/recorderPage';
 import { QueuedBotLauncher } from './recorders/QueuedBotLauncher';
+import { RoomHosting } from './cluster/RoomHosting';
+import { ClusterRepository } from '#db/repositories/ClusterRepository';
 import { serveRecorderControl } from './recorders/RecorderControlServer';
+
+/** How often a server tells the others it is alive (and how loaded); 3 missed: taken for gone. */
+const NODE_HEARTBEAT_MS = 5_000;
 
 /** The API's version as the OpenAPI document states it. */
 const API_VERSION = '1.0.0';
@@ -93,6 +98,7 @@ export class ClassroomServer {
   #jobs?: JobQueue;
   #clusterPool?: pg.Pool;
   #webhooks?: WebhookService;
+  #hosting?: RoomHosting;
 
   constructor({ config, logger, botLauncher }: ClassroomServerOptions) {
     this.#injectedLauncher = botLauncher;
@@ -297,6 +303,20 @@ export class ClassroomServer {
         signalling: () => this.#signalling,
         logger: this.#rootLogger,
       });
+      const hosting = new RoomHosting({
+        nodes: new ClusterRepository(this.#database.db),
+        nodeId,
+        publicUrl: () => config.http.publicUrl ?? this.url,
+        load: () => {
+          const stats = rooms.stats();
+          return { rooms: stats.rooms, peers: stats.peers };
+        },
+        heartbeatMs: NODE_HEARTBEAT_MS,
+        logger: this.#rootLogger,
+      });
+      this.#hosting = hosting;
+      // An emptied room may be hosted anywhere next.
+      rooms.on('roomClosed', (roomId) => hosting.release(roomId));
       const roomDirectory = roomDirectoryFrom(rooms);
       const finalizer = new RecordingFinalizer({
         ctx,
@@ -332,12 +352,13 @@ export class ClassroomServer {
           [
             '/rooms',
             roomRoutes(ctx, {
+              hosting,
               onMemberRemoved: (roomId, userId) => void this.#evict(roomId, userId),
             }),
           ],
           ['/audit', auditRoutes(ctx)],
           ['/admin', webhookRoutes(ctx, deliveries)],
-          ['/recordings', recordingRoutes(ctx, recording)],
+          ['/recordings', recordingRoutes(ctx, recording, hosting)],
           [
             '/admin',
             adminRoutes(ctx, recording, {
@@ -386,6 +407,7 @@ export class ClassroomServer {
         logger: this.#rootLogger,
         recorderTokenValidator: (principal) => recording.isRecorderTokenValid(principal),
         activeRecordingFor: (roomId) => recording.activeRecordingFor(roomId),
+        hostElsewhere: (roomId) => hosting.admit(roomId),
       });
       serveRecorderControl({
         namespace: this.#signalling.namespace(RECORDER_CONTROL_NAMESPACE),
@@ -401,6 +423,8 @@ export class ClassroomServer {
       const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
       this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       log.info({ url: this.#url }, 'listening');
+      // In the cluster once it can be reached.
+      await hosting.start();
       // The embedded worker's warm browsers load this server's recorder page.
       this.#localLauncher?.prewarm?.({
         pageUrl: `${config.http.publicUrl ?? this.#url}${RECORDER_PAGE_PATH}`,
@@ -460,6 +484,8 @@ export class ClassroomServer {
   async #doClose(): Promise<void> {
     clearInterval(this.#revocationPurge);
     await this.#retention?.close();
+    // Out of the cluster first: nobody is sent here any more.
+    await this.#hosting?.close();
     // Recordings first, while HTTP still accepts the bots' last slices.
     await this.#recording?.close();
     await this.#embeddedWorker?.close('server shutting down');

@@ -13,6 +13,7 @@ import { appRoot, h, replaceChildren, setBusy } from '../dom';
 import { defaultRecordingTitle } from '../format';
 import { icon } from '../icons';
 import { startRecording, stopRecording } from '../recordingsApi';
+import { connectRoom } from '../roomsApi';
 import { canRecord, type Session } from '../session';
 import { LocalMedia } from '../room/LocalMedia';
 import { ParticipantTile } from '../room/ParticipantTile';
@@ -228,8 +229,20 @@ class RoomPage {
   async #join(): Promise<void> {
     if (this.#state === 'joining' || this.#state === 'joined') return;
     this.#setState('joining', 'Joining…');
+    let serverUrl: string;
+    try {
+      // Servers sharing a database host each room on one of them: join it there.
+      ({ url: serverUrl } = await connectRoom(this.#session.token, this.#roomId));
+    } catch (error) {
+      this.#setState(
+        'error',
+        `Could not join: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      showError('Could not join the room', error);
+      return;
+    }
     const client = new RoomClient({
-      serverUrl: location.origin,
+      serverUrl,
       token: this.#session.token,
       roomId: this.#roomId,
       mode: 'participant',

@@ -45,6 +45,8 @@ export interface SignallingServerOptions {
   recorderTokenValidator?: RecorderTokenValidator;
   /** The recording running in a room, shown to peers as they join; default: none. */
   activeRecordingFor?: (roomId: string) => ActiveRecordingInfo | null;
+  /** Null when a room may be joined on this server, else its host; default: always here. */
+  hostElsewhere?: (roomId: string) => Promise<{ url: string } | null>;
   maxHttpBufferSize?: number;
   /**
    * With several servers on one PostgreSQL: their Socket.IO servers share
@@ -67,6 +69,7 @@ export class SignallingServer {
   readonly #logger: Logger;
   readonly #lifecycle = new KeyedQueue();
   readonly #activeRecordingFor: (roomId: string) => ActiveRecordingInfo | null;
+  readonly #hostElsewhere: (roomId: string) => Promise<{ url: string } | null>;
   readonly #roomAccess: RoomAccessService;
   readonly #onRoomCreated: (roomId: string, userId: string) => void;
   #closed = false;
@@ -80,12 +83,14 @@ export class SignallingServer {
     logger,
     recorderTokenValidator = () => true,
     activeRecordingFor = () => null,
+    hostElsewhere = () => Promise.resolve(null),
     maxHttpBufferSize = SIGNALLING_MAX_MESSAGE_BYTES,
     clusterPool,
   }: SignallingServerOptions) {
     this.#rooms = rooms;
     this.#logger = logger.child({ module: 'signalling' });
     this.#activeRecordingFor = activeRecordingFor;
+    this.#hostElsewhere = hostElsewhere;
     this.#roomAccess = roomAccess;
     this.#onRoomCreated = onRoomCreated;
     this.#io = new Server(httpServer, {
@@ -181,6 +186,7 @@ export class SignallingServer {
       handle: createHandle(socket, () => session.logger),
       lifecycle: this.#lifecycle,
       activeRecordingFor: this.#activeRecordingFor,
+      hostElsewhere: this.#hostElsewhere,
     };
     roomHandlers(context);
     transportHandlers(context);

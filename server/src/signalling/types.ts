@@ -52,4 +52,6 @@ export interface HandlerContext {
   /** Serializes join, leave and disconnect of one socket. */
   lifecycle: KeyedQueue;
   activeRecordingFor: (roomId: string) => ActiveRecordingInfo | null;
+  /** Null when the room may be joined here; else the server hosting it (join there). */
+  hostElsewhere: (roomId: string) => Promise<{ url: string } | null>;
 }

@@ -7,6 +7,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
+import { forwardRequest, wasForwarded } from '../forward';
+import type { RoomHosting } from '../../cluster/RoomHosting';
 import { z } from 'zod';
 import type { RecordingRow } from '#db/schema';
 import {
@@ -55,9 +57,15 @@ const sliceParams = recordingParams.extend({
 });
 const mediaQuery = z.object({ token: z.string().min(1).max(4096) });
 
-export function recordingRoutes(ctx: AppContext, service: RecordingService): Router {
+export function recordingRoutes(
+  ctx: AppContext,
+  service: RecordingService,
+  hosting: RoomHosting,
+): Router {
   const router = Router();
   const access = ctx.recordingAccess;
+  const forwardTo = (req: Request, res: Response, baseUrl: string) =>
+    forwardRequest(req, res, { baseUrl, nodeId: hosting.nodeId });
 
   // The bot's slice upload: recorder token only, raw body, checked before anything is written.
   router.put(
@@ -106,6 +114,15 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
 
   router.post('/start', async (req, res) => {
     const input = parseInput(startRecordingBody, req.body, 'recording start');
+    if (!wasForwarded(req)) {
+      // The recording runs where the room is hosted (its bot joins there): start it there.
+      await ctx.roomAccess.requireRecord(userOf(res), input.roomId);
+      const host = await hosting.admit(input.roomId);
+      if (host) {
+        await forwardTo(req, res, host.url);
+        return;
+      }
+    }
     const row = await service.start(input, userOf(res), requestOrigin(req));
     const body: StartedRecordingJson = {
       recordingId: row.id,
@@ -117,6 +134,15 @@ export function recordingRoutes(ctx: AppContext, service: RecordingService): Rou
 
   router.post('/:id/stop', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
+    if (!wasForwarded(req) && !service.sessions.has(id)) {
+      // Stopped by the server that runs it (its lease holder), wherever the request landed.
+      const owner = await ctx.recordings.findById(id);
+      const url = await hosting.urlOf(owner?.nodeId ?? null);
+      if (url) {
+        await forwardTo(req, res, url);
+        return;
+      }
+    }
     const row = await service.stop(id, userOf(res), requestOrigin(req));
     const body: StoppedRecordingJson = {
       recordingId: row.id,

@@ -19,6 +19,7 @@ import {
   type RoomJson,
   type RoomMemberJson,
   type RoomPageJson,
+  type RoomConnectJson,
 } from '#protocol/rest/rooms';
 import type { UserRef } from '#protocol/rest/common';
 import { canCreateRoom, roomPermissions, type RoomPermissions } from '../../access/roomPolicy';
@@ -29,10 +30,14 @@ import {
   type UserPrincipal,
 } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
+import type { RoomHosting } from '../../cluster/RoomHosting';
+import { ROOM_NOT_YOURS } from '../../access/RoomAccessService';
 
 export interface RoomRoutesOptions {
   /** A member was removed: whoever may no longer join should be taken out of the live room. */
   onMemberRemoved?: (roomId: string, userId: string) => void;
+  /** Which server hosts which room (the connect endpoint). */
+  hosting: RoomHosting;
 }
 
 function roomJson(
@@ -57,7 +62,10 @@ function roomJson(
   };
 }
 
-export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptions = {}): Router {
+export function roomRoutes(
+  ctx: AppContext,
+  { onMemberRemoved, hosting }: RoomRoutesOptions,
+): Router {
   const router = Router();
   router.use(authenticate(ctx.authenticator));
 
@@ -138,6 +146,18 @@ export function roomRoutes(ctx: AppContext, { onMemberRemoved }: RoomRoutesOptio
   router.get('/:roomId', async (req, res) => {
     const { roomId } = parseInput(roomParams, req.params, 'room id');
     res.json(await detail(userOf(res), roomId));
+  });
+
+  router.get('/:roomId/connect', async (req, res) => {
+    const { roomId } = parseInput(roomParams, req.params, 'room id');
+    const user = userOf(res);
+    const found = await ctx.roomAccess.describe(user, roomId);
+    // Whoever may join, or may create the room by joining it (its join will).
+    if (found ? !found.permissions.join : !canCreateRoom(user.role)) {
+      throw new NotFoundError(ROOM_NOT_YOURS);
+    }
+    const body: RoomConnectJson = await hosting.placement(roomId);
+    res.json(body);
   });
 
   router.patch('/:roomId', async (req, res) => {

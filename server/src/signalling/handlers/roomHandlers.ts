@@ -6,7 +6,7 @@
  * admin entering a room that does not exist creates it); anyone else gets
  * `forbidden` and receives nothing.
  */
-import { ForbiddenError, InvalidStateError } from '../../errors';
+import { ConflictError, ForbiddenError, InvalidStateError } from '../../errors';
 import type { JoinOptions } from '../../media/Room';
 import type { Notify } from '../../media/Peer';
 import type { ActiveRecordingInfo } from '#protocol/signalling';
@@ -22,6 +22,7 @@ export function roomHandlers({
   handle,
   lifecycle,
   activeRecordingFor,
+  hostElsewhere,
 }: HandlerContext): void {
   const notify: Notify = (event, payload) => {
     // Socket.IO's typed emit cannot follow a generic event name; the Notify signature keeps it sound.
@@ -50,6 +51,14 @@ export function roomHandlers({
           hidden: false,
         };
       }
+      // One server hosts a room's media: a join elsewhere is sent there.
+      const host = await hostElsewhere(roomId);
+      if (host) {
+        throw new ConflictError(
+          `this room is hosted by another server: connect to ${host.url} (GET /api/v1/rooms/${roomId}/connect says where)`,
+        );
+      }
+      if (socket.disconnected) throw new InvalidStateError('socket disconnected');
       const { room, peer } = await rooms.join(roomId, { ...identity, notify });
       session.attach(room, peer);
       return {

@@ -27,7 +27,12 @@ import {
   startedRecordingSchema,
   stoppedRecordingSchema,
 } from '#protocol/rest/recordings';
-import { roomDetailSchema, roomMemberSchema, roomPageSchema } from '#protocol/rest/rooms';
+import {
+  roomDetailSchema,
+  roomConnectSchema,
+  roomMemberSchema,
+  roomPageSchema,
+} from '#protocol/rest/rooms';
 import { auditPageSchema } from '#protocol/rest/audit';
 import { errorBodySchema } from '#protocol/rest/common';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
@@ -224,6 +229,13 @@ const endpoints: Endpoint[] = [
     expected: [401, 200, 404, 404, 404, 404, 404, 200, 200, 200],
     schema: roomDetailSchema,
     call: (w, _c, token) => json(w, `/rooms/${w.roomR}`, token),
+  },
+  {
+    // Where to connect: whoever may join the room, exactly.
+    name: 'GET /rooms/:roomId/connect',
+    expected: [401, 200, 404, 404, 404, 404, 404, 200, 200, 200],
+    schema: roomConnectSchema,
+    call: (w, _c, token) => json(w, `/rooms/${w.roomR}/connect`, token),
   },
   {
     name: 'PATCH /rooms/:roomId',

@@ -86,6 +86,7 @@ const samples: Record<string, () => Sample | Promise<Sample>> = {
   }),
   listRooms: () => ({ token: student.token }),
   getRoom: () => ({ token: owner.token, path: { roomId } }),
+  connectRoom: () => ({ token: student.token, path: { roomId } }),
   updateRoom: () => ({ token: owner.token, path: { roomId }, body: { title: 'Renamed' } }),
   addRoomMember: async () => ({
     token: owner.token,
