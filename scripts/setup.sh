@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what the project needs on Debian 12 (bookworm), doing only what is
 # missing, so that `npm start` and `npm test` can call it every time:
-#   1. apt packages: Chromium and ffmpeg (recorder), fonts, and the build
+#   1. apt packages: Chromium and ffmpeg (recorder), fonts, redis-server (the tests of
+#      the Redis Socket.IO adapter start their own), and the build
 #      dependencies of the mediasoup worker;
 #   2. node_modules, reinstalled with `npm ci` whenever package-lock.json
 #      changed (a stamp inside node_modules holds the lock file's sha256);
@@ -64,6 +65,7 @@ $quiet || announce
 # --- 1. apt packages -------------------------------------------------------
 apt_packages=(
   chromium ffmpeg fonts-dejavu-core
+  redis-server
   g++ meson ninja-build pkg-config
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 )

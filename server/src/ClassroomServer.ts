@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import pg from 'pg';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +40,7 @@ import { WebhookService } from './webhooks/WebhookService';
 import { MediasoupWorkerPool } from './media/MediasoupWorkerPool';
 import { RoomManager } from './media/RoomManager';
 import { SignallingServer } from './signalling/SignallingServer';
+import { openClusterAdapter, type ClusterAdapter } from './signalling/clusterAdapter';
 import { RecordingService } from './recording/RecordingService';
 import { roomDirectoryFrom } from './recording/roomManagerDirectory';
 import { RetentionJob } from './recording/RetentionJob';
@@ -96,7 +96,7 @@ export class ClassroomServer {
   #closing?: Promise<void>;
   #revocationPurge?: NodeJS.Timeout;
   #jobs?: JobQueue;
-  #clusterPool?: pg.Pool;
+  #clusterAdapter?: ClusterAdapter;
   #webhooks?: WebhookService;
   #hosting?: RoomHosting;
 
@@ -131,6 +131,11 @@ export class ClassroomServer {
   get recording(): RecordingService {
     if (!this.#recording) throw new Error('server not started');
     return this.#recording;
+  }
+
+  /** How Socket.IO events reach the other servers: 'redis', 'postgres', or none (one server). */
+  get clusterEvents(): 'redis' | 'postgres' | null {
+    return this.#clusterAdapter?.kind ?? null;
   }
 
   /** The embedded worker's bot launcher (none with RECORDER_WORKERS=external). */
@@ -380,16 +385,15 @@ export class ClassroomServer {
         rootRouters: [apiDocsRoutes({ version: API_VERSION }), webRoutes()],
       });
       this.#http = createServer(app);
-      if (config.database.url) {
-        // Servers sharing this PostgreSQL share their Socket.IO events through it.
-        this.#clusterPool = new pg.Pool({ connectionString: config.database.url, max: 2 });
-        this.#clusterPool.on('error', (error) =>
-          log.warn({ err: error }, 'socket.io adapter pool error'),
-        );
-      }
+      // Servers sharing this database share their Socket.IO events (through Redis, or it).
+      this.#clusterAdapter = await openClusterAdapter({
+        redisUrl: config.redisUrl,
+        databaseUrl: config.database.url,
+        logger: this.#rootLogger,
+      });
       // Attached before listening, so no upgrade request can arrive unanswered.
       this.#signalling = new SignallingServer({
-        ...(this.#clusterPool ? { clusterPool: this.#clusterPool } : {}),
+        ...(this.#clusterAdapter ? { adapter: this.#clusterAdapter.factory } : {}),
         httpServer: this.#http,
         rooms,
         authenticator: ctx.authenticator,
@@ -492,7 +496,7 @@ export class ClassroomServer {
     await this.#launcher?.close();
     // Sockets first: open WebSockets would otherwise hold the HTTP server open.
     this.#signalling?.close();
-    await this.#clusterPool?.end().catch(() => undefined);
+    await this.#clusterAdapter?.close();
     const http = this.#http;
     if (http) {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -39,6 +39,13 @@ const envSchema = z.object({
       .optional(),
   ),
   SEED_DEMO_USERS: bool.optional(),
+  /** With several servers: their Socket.IO events go through this Redis instead of PostgreSQL. */
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
 
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_EXPIRES_IN_SECONDS: z.coerce
@@ -172,6 +179,7 @@ export interface Config {
   http: { port: number; host: string; publicUrl: string | undefined; trustProxy: boolean };
   dataDir: string;
   nodeId: string | undefined;
+  redisUrl: string | undefined;
   database: { url: string | undefined; pgliteDir: string; seedDemoUsers: boolean };
   auth: {
     jwtSecret: string | undefined;
@@ -284,6 +292,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     http: { port: e.PORT, host: e.HOST, publicUrl: e.PUBLIC_URL, trustProxy: e.TRUST_PROXY },
     dataDir,
     nodeId: e.NODE_ID,
+    redisUrl: e.REDIS_URL,
     database: {
       url: e.DATABASE_URL,
       pgliteDir: resolve(dataDir, 'pglite'),

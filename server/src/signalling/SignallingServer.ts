@@ -5,8 +5,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
-import { createAdapter } from '@socket.io/postgres-adapter';
-import type pg from 'pg';
+import type { AdapterFactory } from './clusterAdapter';
 import type { Authenticator } from '../auth/Authenticator';
 import type { RoomAccessService } from '../access/RoomAccessService';
 import type { Logger } from '../logger';
@@ -53,7 +52,7 @@ export interface SignallingServerOptions {
    * events through it (@socket.io/postgres-adapter), so an emit to a user or
    * a disconnect reaches that user's sockets on every node.
    */
-  clusterPool?: pg.Pool;
+  adapter?: AdapterFactory;
 }
 
 const knownRequests = new Set<string>(Object.keys(requestSchemas));
@@ -85,7 +84,7 @@ export class SignallingServer {
     activeRecordingFor = () => null,
     hostElsewhere = () => Promise.resolve(null),
     maxHttpBufferSize = SIGNALLING_MAX_MESSAGE_BYTES,
-    clusterPool,
+    adapter,
   }: SignallingServerOptions) {
     this.#rooms = rooms;
     this.#logger = logger.child({ module: 'signalling' });
@@ -98,7 +97,7 @@ export class SignallingServer {
       serveClient: false,
       maxHttpBufferSize,
     });
-    if (clusterPool) this.#io.adapter(createAdapter(clusterPool));
+    if (adapter) this.#io.adapter(adapter);
     this.#io.use(
       authenticateHandshake({
         authenticator,

@@ -20,6 +20,7 @@ import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
 import { callApi } from '../../helpers/api';
 import { TestClients } from './signallingClient';
+import { startRedis, type TestRedis } from '../../helpers/redisServer';
 
 let database: TemporaryPostgresDatabase;
 let mediaDir: string;
@@ -28,30 +29,41 @@ let b: TestServer;
 let launcher: FakeRecorderBotLauncher;
 const clients = new TestClients();
 
-beforeAll(async () => {
-  database = await createPostgresDatabase();
-  mediaDir = await mkdtemp(join(tmpdir(), 'cluster-'));
-  const clip = join(mediaDir, 'clip.webm');
-  await makeTestWebm(clip, 2);
-  const env = {
-    DATABASE_URL: database.url,
-    JWT_SECRET: 'cluster-test-secret-0123456789abcdef012345',
-  };
-  // One launcher for both embedded workers: a bot job may be taken by either.
-  launcher = new FakeRecorderBotLauncher(clip);
-  a = await startTestServer({ ...env, NODE_ID: 'node-a' }, { botLauncher: launcher });
-  b = await startTestServer({ ...env, NODE_ID: 'node-b' }, { botLauncher: launcher });
-});
+describe.each([
+  { events: 'PostgreSQL', redis: false },
+  { events: 'Redis', redis: true },
+])('Socket.IO across servers on one PostgreSQL, events through $events', ({ redis: withRedis }) => {
+  let redis: TestRedis | undefined;
 
-afterAll(async () => {
-  clients.closeAll();
-  await a?.close();
-  await b?.close();
-  await database?.drop();
-  await rm(mediaDir, { recursive: true, force: true });
-});
+  beforeAll(async () => {
+    database = await createPostgresDatabase();
+    mediaDir = await mkdtemp(join(tmpdir(), 'cluster-'));
+    const clip = join(mediaDir, 'clip.webm');
+    await makeTestWebm(clip, 2);
+    redis = withRedis ? await startRedis() : undefined;
+    const env = {
+      DATABASE_URL: database.url,
+      JWT_SECRET: 'cluster-test-secret-0123456789abcdef012345',
+      ...(redis ? { REDIS_URL: redis.url } : {}),
+    };
+    // One launcher for both embedded workers: a bot job may be taken by either.
+    launcher = new FakeRecorderBotLauncher(clip);
+    a = await startTestServer({ ...env, NODE_ID: 'node-a' }, { botLauncher: launcher });
+    b = await startTestServer({ ...env, NODE_ID: 'node-b' }, { botLauncher: launcher });
+    expect([a.server.clusterEvents, b.server.clusterEvents]).toEqual(
+      withRedis ? ['redis', 'redis'] : ['postgres', 'postgres'],
+    );
+  });
 
-describe('Socket.IO across servers on one PostgreSQL', () => {
+  afterAll(async () => {
+    clients.closeAll();
+    await a?.close();
+    await b?.close();
+    await redis?.close();
+    await database?.drop();
+    await rm(mediaDir, { recursive: true, force: true });
+  });
+
   it('a user on node B hears of their recording started on node A', async () => {
     const owner = await a.createUser('instructor');
     const onB = await clients.connect(b.url, owner.token);
