@@ -28,6 +28,8 @@ import { descendantsOf, isAlive, pidsMatching } from '../../../server/test/helpe
 import { startWorkerProcess, type WorkerProcess } from '../../../scripts/lib/serverProcess';
 
 const HEARTBEAT_MS = 1_000;
+/** The server's default: a worker silent this long is taken for gone. */
+const LAPSE_MS = 3_000;
 const JWT_SECRET = 'external-workers-test-secret-0123456789abcdef';
 
 let database: TemporaryPostgresDatabase;
@@ -225,5 +227,42 @@ describe('recorder workers in their own processes', () => {
     const row = (await server.server.context.recordings.findById(id))!;
     const facts = await probe('ffprobe', row.filePath!);
     expect(facts.durationMs).toBeGreaterThan(4_000);
+  });
+
+  it('a frozen worker (SIGSTOP) is replaced once its heartbeat lapses; woken, it closes its stale bot', async () => {
+    await startWorker('worker-c');
+    const id = await startRecording('worker frozen');
+    const session = server.server.recording.sessions.get(id)!;
+    const first = await runningBot(id);
+    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(5), {
+      timeout: 20_000,
+      interval: 100,
+    });
+    const frozen = workers.get(first.workerId!)!;
+    const resumed = once(session, 'resumed') as Promise<[Interruption]>;
+    frozen.child.kill('SIGSTOP');
+    try {
+      const [interruption] = await resumed;
+      process.stdout.write(
+        `worker SIGSTOP: ${interruption.lostMs} ms of media lost (${interruption.reason})\n`,
+      );
+      expect(interruption.reason).toMatch(/no heartbeat for/);
+      expect(interruption.lostMs).toBeLessThanOrEqual(LAPSE_MS + 3_000);
+      const second = await runningBot(id, first.workerId!);
+      expect(second.workerId).not.toBe(first.workerId);
+    } finally {
+      frozen.child.kill('SIGCONT');
+    }
+    // Awake again, the frozen worker hears its bot was given up and closes it.
+    await vi.waitFor(async () => expect(await isAlive(first.pid!)).toBe(false), {
+      timeout: 15_000,
+      interval: 200,
+    });
+    await callApi(server.url, `/recordings/${id}/stop`, {
+      method: 'POST',
+      token: instructor.token,
+    });
+    await waitForStatus(id, 'ready');
+    expect((await recordingOf(id)).interruptions).toHaveLength(1);
   });
 });
