@@ -4,6 +4,7 @@
  * the REST contract in protocol/rest, imported as types only so that zod
  * stays out of the bundle.
  */
+import type { RecorderBotJson } from '#protocol/rest/admin';
 import type { AuditAction, AuditPageJson } from '#protocol/rest/audit';
 import type {
   PlaybackJson,
@@ -27,20 +28,8 @@ export type RecordingPage = RecordingPageJson;
 export type StartedRecording = StartedRecordingJson;
 export type StoppedRecording = StoppedRecordingJson;
 
-export interface RecorderBotStats {
-  recordingId: string;
-  roomId: string;
-  title: string;
-  state: string;
-  startedAt: string;
-  uptimeSeconds: number;
-  tiles: number;
-  framesPerSecond: number;
-  slicesReceived: number;
-  bytesReceived: number;
-  lastError: string | null;
-  consoleLines: string[];
-}
+/** One running bot as the admin debug view shows it (the API's own schema). */
+export type RecorderBotStats = RecorderBotJson;
 
 /** The library's filters; dates are ISO timestamps, empty values are left out. */
 export interface LibraryQuery {

@@ -167,6 +167,11 @@ class BotCard {
       ['Recording', bot.recordingId],
       ['Started', formatDateTime(bot.startedAt)],
       ['Uptime', formatDuration(bot.uptimeSeconds)],
+      [
+        'Worker',
+        bot.workerId ? `${bot.workerId} on ${bot.workerHost ?? '?'}` : 'waiting for a worker',
+      ],
+      ['Browser pid', bot.pid === null ? '–' : String(bot.pid)],
       ['Tiles', String(bot.tiles)],
       ['Frames / s', bot.framesPerSecond.toFixed(1)],
       ['Slices received', String(bot.slicesReceived)],
