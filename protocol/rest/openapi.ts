@@ -61,6 +61,8 @@ export function exampleOf(schema: JsonSchema, depth = 0): unknown {
           return '2026-12-01T09:30:00.000Z';
         case 'email':
           return 'ada@example.com';
+        case 'uri':
+          return 'https://classroom.example.com';
         case 'binary':
           return undefined;
         default:

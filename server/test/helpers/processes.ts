@@ -1,5 +1,6 @@
 /** Finds processes by their command line (Linux /proc), for asserting that tests leave none behind. */
 import { readdir, readFile } from 'node:fs/promises';
+import { browsersUnder } from '#recorder-bot/orphanBrowsers';
 
 export async function pidsMatching(fragment: string): Promise<number[]> {
   const pids: number[] = [];
@@ -49,4 +50,14 @@ export async function isAlive(pid: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Main processes (not renderers, GPU, utility...) of the browsers whose profile is under `root`. */
+export async function browserMainsUnder(root: string): Promise<number[]> {
+  const mains: number[] = [];
+  for (const pid of await browsersUnder(root)) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes('--type=')) mains.push(pid);
+  }
+  return mains;
 }

@@ -31,7 +31,9 @@ export async function startRedis(): Promise<TestRedis> {
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.includes('Ready to accept connections')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`redis-server exited (${code}) before it was ready`)),
+    );
     child.once('error', reject);
   });
   return {

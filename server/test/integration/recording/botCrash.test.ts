@@ -8,14 +8,12 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { browsersUnder } from '#recorder-bot/orphanBrowsers';
 import { recordingDetailSchema, startedRecordingSchema } from '#protocol/rest/recordings';
 import type { Interruption } from '#server/recording/RecordingSession';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
 import { callApi } from '../../helpers/api';
-import { isAlive, pidsMatching } from '../../helpers/processes';
+import { browserMainsUnder, isAlive, pidsMatching } from '../../helpers/processes';
 import { probe } from '#server/recording/ffmpeg';
-import { readFile } from 'node:fs/promises';
 
 let server: TestServer | undefined;
 
@@ -33,10 +31,7 @@ async function browserPid(dataDir: string): Promise<number> {
   let pid: number | undefined;
   await vi.waitFor(
     async () => {
-      for (const candidate of await browsersUnder(join(dataDir, 'bots'))) {
-        const cmdline = await readFile(`/proc/${candidate}/cmdline`, 'utf8').catch(() => '');
-        if (!cmdline.includes('--type=')) pid = candidate;
-      }
+      pid = (await browserMainsUnder(join(dataDir, 'bots'))).at(-1);
       expect(pid).toBeDefined();
     },
     { timeout: 10_000, interval: 100 },

@@ -8,20 +8,9 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
-import { isAlive, pidsMatching } from '../../helpers/processes';
-import { browsersUnder } from '#recorder-bot/orphanBrowsers';
-import { readFile } from 'node:fs/promises';
+import { browserMainsUnder, isAlive, pidsMatching } from '../../helpers/processes';
 import { join } from 'node:path';
 
-/** Main processes (not renderers, GPU, ...) of the browsers under a profile root. */
-async function browserMains(root: string): Promise<number[]> {
-  const mains: number[] = [];
-  for (const pid of await browsersUnder(root)) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes('--type=')) mains.push(pid);
-  }
-  return mains;
-}
 import { probe } from '#server/recording/ffmpeg';
 
 let server: TestServer | undefined;
@@ -102,7 +91,7 @@ describe('recorder bot (real Chromium)', () => {
     const t = server;
     const launcher = t.server.botLauncher!;
     await vi.waitFor(() => expect(launcher.warmCount).toBe(1), { timeout: 30_000, interval: 100 });
-    const [warmPid] = await browserMains(join(t.dataDir, 'bots'));
+    const [warmPid] = await browserMainsUnder(join(t.dataDir, 'bots'));
     const instructor = await t.createUser('instructor');
     await t.ensureRoom(instructor, 'warm-room');
     const start = await post(`${t.url}/api/v1/recordings/start`, instructor.token, {
