@@ -247,7 +247,7 @@ export const test = base.extend<ClassroomOptions & { classroom: Classroom }>({
             const token = await admin();
             await until(`${seconds} s recorded`, seconds * 1000 + 60_000, async () => {
               const bot = (await api.recorderBots(token)).find((b) => b.recordingId === entry.id);
-              return (bot?.slicesReceived ?? 0) >= seconds + 1;
+              return (bot?.recordedSeconds ?? 0) >= seconds;
             });
           },
           stop: () => stopAndWait(entry),

@@ -25,6 +25,8 @@ export const recorderBotSchema = z.object({
   audioTracks: z.number(),
   slicesReceived: z.number(),
   bytesReceived: z.number(),
+  /** Seconds of media stored so far (slices are not seconds: the first ones come early). */
+  recordedSeconds: z.number(),
   lastError: z.string().nullable(),
   consoleLines: z.array(z.string()),
 });

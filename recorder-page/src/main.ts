@@ -71,6 +71,7 @@ function main(): void {
   if (new URLSearchParams(location.search).get(WARM_PARAM) === '1') {
     // Loaded ahead of a recording: the bot calls begin() when one starts.
     log('warm: waiting for a recording');
+    page.warmUp();
     return;
   }
   const { search, hash } = location;

@@ -156,6 +156,14 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     return this.#segments.reduce((n, s) => n + s.writer.bytesWritten, 0);
   }
 
+  /** Media stored so far, in ms: each segment from its recorder's start to its last stored slice. */
+  get recordedMs(): number {
+    return this.#segments.reduce(
+      (n, s) => n + (s.readyAt && s.lastSliceAt ? Math.max(0, s.lastSliceAt - s.readyAt) : 0),
+      0,
+    );
+  }
+
   get slicesReceived(): number {
     return this.#segments.reduce((n, s) => n + s.writer.nextSeq, 0);
   }

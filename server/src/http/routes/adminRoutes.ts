@@ -10,6 +10,7 @@ import { authenticate, requireRole } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
 
 const idParams = recordingParams;
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
 export interface AdminRoutesOptions {
   /** Every recorder worker's heartbeat rows. */
@@ -66,6 +67,14 @@ export function adminRoutes(
         audioTracks: page?.audioTracks ?? 0,
         slicesReceived: session?.slicesReceived ?? page?.slicesSent ?? 0,
         bytesReceived: session?.bytesReceived ?? page?.bytesSent ?? 0,
+        // Another node's recording: the time since it started is what it has, less any gap.
+        recordedSeconds: round1(
+          session
+            ? session.recordedMs / 1000
+            : row?.startedAt
+              ? (Date.now() - row.startedAt.getTime()) / 1000
+              : 0,
+        ),
         lastError: bot.lastError,
         consoleLines: session?.bot?.consoleLines().slice(-50) ?? [],
       });
@@ -90,6 +99,7 @@ export function adminRoutes(
         audioTracks: 0,
         slicesReceived: session.slicesReceived,
         bytesReceived: session.bytesReceived,
+        recordedSeconds: round1(session.recordedMs / 1000),
         lastError: null,
         consoleLines: session.bot?.consoleLines().slice(-50) ?? [],
       });
