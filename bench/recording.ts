@@ -19,7 +19,7 @@
  * directory (data, recordings) is left for inspection and each run names its file.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,12 +171,11 @@ async function crashBot(
   profileRoot: string,
   killedAtSeconds: number,
 ): Promise<NonNullable<RunResult['resume']>> {
-  let victim: number | undefined;
-  for (const pid of await browsersUnder(profileRoot)) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes('--type=')) victim = pid;
+  // The recording's own browser (a warm one may be waiting beside it), as its worker reports it.
+  const victim = session.bot?.pid ?? undefined;
+  if (!victim || !(await browsersUnder(profileRoot)).includes(victim)) {
+    throw new Error('no bot browser to kill');
   }
-  if (!victim) throw new Error('no bot browser to kill');
   const resumed = new Promise<Interruption>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no replacement bot within 60 s')), 60_000);
     session.once('resumed', (interruption) => {
@@ -288,6 +287,21 @@ async function warmBrowserReady(server: ClassroomServer): Promise<void> {
   );
 }
 
+/** What a warm browser waiting for a recording costs: its processes' CPU over 10 s, in cores. */
+async function warmBrowserIdleCost(bench: Bench): Promise<{ cores: number; processes: number }> {
+  await warmBrowserReady(bench.server);
+  const sampler = new BotProcessSampler({ marker: bench.botMarker });
+  sampler.start();
+  await sampler.openWindow();
+  await sleep(10_000);
+  await sampler.closeWindow();
+  const report = await sampler.stop();
+  return {
+    cores: round(report.windowCpuSeconds / report.windowSeconds, 4),
+    processes: report.maxProcesses,
+  };
+}
+
 /**
  * Start latency alone: `count` short recordings of an empty room, one after
  * the other, each from the start request to its first stored slice.
@@ -300,6 +314,7 @@ async function measureStarts(bench: Bench, count: number) {
     token: instructorToken,
     body: { roomId, title: 'Benchmark, start latency' },
   });
+  const idleWarmBrowser = bench.warm ? await warmBrowserIdleCost(bench) : undefined;
   const latencies: number[] = [];
   for (let i = 0; i < count; i++) {
     if (bench.warm) await warmBrowserReady(server);
@@ -324,6 +339,7 @@ async function measureStarts(bench: Bench, count: number) {
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
     warm: bench.warm,
+    ...(idleWarmBrowser === undefined ? {} : { idleWarmBrowser }),
     samples: latencies,
     p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? null,
     min: sorted[0] ?? null,

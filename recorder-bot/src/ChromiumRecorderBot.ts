@@ -121,7 +121,7 @@ export class ChromiumRecorderBot extends EventEmitter implements RecorderBot {
     }, readyTimeoutMs);
     this.#ready.finally(() => clearTimeout(readyTimer)).catch(() => undefined);
 
-    const warm = this.#warm?.take();
+    const warm = await this.#warm?.take();
     if (warm) {
       this.#browser = warm.browser;
       this.#userDataDir = warm.userDataDir;

@@ -7,7 +7,14 @@
 import type { Logger } from 'pino';
 import type { Browser, Page } from 'puppeteer-core';
 import { RECORDER_GLOBAL, warmPageUrl } from '#protocol/recorderPage';
-import { closeRecorderBrowser, launchRecorderBrowser } from './recorderBrowser';
+import { closeRecorderBrowser, launchRecorderBrowser, reniceBrowser } from './recorderBrowser';
+
+/**
+ * Warm browsers launch niced: their launch (about a core for a second) must
+ * not take frames from the recordings running meanwhile. Taken over, the
+ * browser gets the normal priority back.
+ */
+const WARM_NICE = 10;
 
 export interface WarmBrowserOptions {
   chromiumPath: string;
@@ -48,7 +55,7 @@ export class WarmBrowser {
 
   /** Launches Chromium and loads the warm page; resolves once the page waits for a recording. */
   static async launch(options: WarmBrowserOptions): Promise<WarmBrowser> {
-    const { browser, userDataDir } = await launchRecorderBrowser(options);
+    const { browser, userDataDir } = await launchRecorderBrowser({ ...options, nice: WARM_NICE });
     try {
       const [first] = await browser.pages();
       const page = first ?? (await browser.newPage());
@@ -81,10 +88,14 @@ export class WarmBrowser {
     return this.usable && placeOf(pageUrl) === this.place;
   }
 
-  /** Hands the browser over (once); undefined when it is no longer usable. */
-  take(): { browser: Browser; page: Page; userDataDir: string } | undefined {
+  /** Hands the browser over (once), back at normal priority; undefined when no longer usable. */
+  async take(): Promise<{ browser: Browser; page: Page; userDataDir: string } | undefined> {
     if (!this.usable) return undefined;
     this.#taken = true;
+    const pid = this.#browser.process()?.pid;
+    if (pid && !(await reniceBrowser(pid, 0))) {
+      this.#log.warn({ pid }, 'could not restore the taken browser to normal priority');
+    }
     return { browser: this.#browser, page: this.#page, userDataDir: this.#userDataDir };
   }
 

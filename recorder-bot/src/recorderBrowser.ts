@@ -4,7 +4,8 @@
  * Every browser gets a fresh profile directory under the profile root (the
  * orphan sweep looks there) and runs under the parent-death launcher.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { setPriority } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -31,18 +32,25 @@ export async function launchRecorderBrowser({
   profileRoot,
   width,
   height,
+  nice = 0,
 }: {
   chromiumPath: string;
   profileRoot: string;
   width: number;
   height: number;
+  /** Niceness of the browser's processes (0: normal priority). */
+  nice?: number;
 }): Promise<RecorderBrowser> {
   await mkdir(profileRoot, { recursive: true });
   const userDataDir = await mkdtemp(join(profileRoot, PROFILE_PREFIX));
   try {
     const browser = await puppeteer.launch({
       executablePath: PARENT_DEATH_LAUNCHER,
-      env: { ...process.env, CLASSROOM_CHROMIUM_BIN: chromiumPath },
+      env: {
+        ...process.env,
+        CLASSROOM_CHROMIUM_BIN: chromiumPath,
+        CLASSROOM_CHROMIUM_NICE: nice ? String(nice) : '',
+      },
       headless: true,
       args: recorderChromiumFlags({ width, height }),
       userDataDir,
@@ -89,4 +97,32 @@ export async function closeRecorderBrowser(
   await browser.close().catch(kill);
   clearTimeout(timer);
   await removeProfile();
+}
+
+/**
+ * Sets the niceness of a browser and all its processes (a warm browser taken
+ * over by a recording gets back the normal priority). Lowering it needs
+ * CAP_SYS_NICE (root); without it the browser keeps its niceness: false.
+ */
+export async function reniceBrowser(pid: number, priority: number): Promise<boolean> {
+  const parentOf = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parentOf) if (parent === tree[i]) tree.push(child);
+  }
+  let ok = true;
+  for (const member of tree) {
+    try {
+      setPriority(member, priority);
+    } catch {
+      ok = false;
+    }
+  }
+  return ok;
 }

@@ -144,7 +144,9 @@ export class BotRun extends EnhancedEventEmitter<BotRunEvents> {
     });
     socket.on('disconnect', (reason) => {
       this.#disconnectedSince ??= Date.now();
-      this.#log.warn({ reason }, 'control connection lost');
+      // After the run ended the server closes the connection: that is the goodbye.
+      if (this.#ended) this.#log.debug({ reason }, 'control connection closed');
+      else this.#log.warn({ reason }, 'control connection lost');
     });
     socket.on('connect_error', (error) => {
       this.#disconnectedSince ??= Date.now();
