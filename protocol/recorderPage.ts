@@ -185,6 +185,14 @@ export interface RecorderPageApi {
   begin(search: string, hash: string): boolean;
 }
 
+/**
+ * Header of each slice upload: milliseconds since the page's MediaRecorder
+ * started, when the request left. A duration, not a timestamp (the page may
+ * run on another machine's clock): the server subtracts it from the arrival
+ * of the first slice with media to place the recording's time zero.
+ */
+export const ELAPSED_HEADER = 'x-recorder-elapsed-ms';
+
 /** Query parameter of a warm page: loaded, waiting for `begin()`. */
 export const WARM_PARAM = 'warm';
 

@@ -179,11 +179,14 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
     await this.#mixer.resume();
     const stream = new MediaStream([this.#compositor.videoTrack, this.#mixer.track]);
 
+    let recorderStartedAt = performance.now();
     const uploader = new SliceUploader<Blob>({
       server: params.server,
       recordingId: params.recordingId,
       token: params.token,
       fetch: (url, init) => fetch(url, init),
+      // Uploads begin after the recorder started (below), so the time is always set.
+      elapsedMs: () => performance.now() - recorderStartedAt,
       onUploaded: (seq, bytes) => {
         if (seq === 0) this.#options.signal({ type: 'first-slice', bytes });
       },
@@ -212,6 +215,7 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
     // Same task: the compositor's first tick, and so `first-frame`, comes after `ready`.
     this.#compositor.start();
     this.#recorder.start();
+    recorderStartedAt = performance.now();
     this.#updateState();
     this.#options.signal({ type: 'ready', mimeType: this.#recorder.mimeType });
     log(`recording ${mimeType} in ${params.sliceMs} ms slices`);

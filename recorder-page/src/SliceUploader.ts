@@ -10,6 +10,7 @@
  * 429 and network errors = retried with exponential backoff until
  * `retryForMs` has passed without a success.
  */
+import { ELAPSED_HEADER } from '#protocol/recorderPage';
 
 /** A slice body: a Blob in the page, anything `fetch` accepts in tests. */
 export interface SliceBody {
@@ -19,6 +20,8 @@ export interface SliceBody {
 export interface SliceUploaderOptions<B extends SliceBody> {
   /** Server base URL, e.g. `http://127.0.0.1:3000`. */
   server: string;
+  /** Milliseconds since the recorder started, sent with each upload (see ELAPSED_HEADER). */
+  elapsedMs?: () => number;
   recordingId: string;
   token: string;
   fetch: (
@@ -78,6 +81,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export class SliceUploader<B extends SliceBody> {
   readonly #url: (seq: number) => string;
   readonly #headers: Record<string, string>;
+  readonly #elapsedMs: (() => number) | undefined;
   readonly #fetch: SliceUploaderOptions<B>['fetch'];
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
@@ -112,7 +116,9 @@ export class SliceUploader<B extends SliceBody> {
     onUploaded,
     onFatal,
     onRetry,
+    elapsedMs,
   }: SliceUploaderOptions<B>) {
+    this.#elapsedMs = elapsedMs;
     const base = `${server.replace(/\/+$/, '')}/api/v1/recordings/${encodeURIComponent(recordingId)}/slices/`;
     this.#url = (seq) => base + String(seq);
     this.#headers = {
@@ -218,7 +224,9 @@ export class SliceUploader<B extends SliceBody> {
       try {
         const { status } = await this.#fetch(this.#url(seq), {
           method: 'PUT',
-          headers: this.#headers,
+          headers: this.#elapsedMs
+            ? { ...this.#headers, [ELAPSED_HEADER]: String(Math.round(this.#elapsedMs())) }
+            : this.#headers,
           body,
           signal: AbortSignal.timeout(this.#requestTimeoutMs),
         });

@@ -413,6 +413,8 @@ export class RecordingService {
     recordingId: string,
     seq: number,
     data: Uint8Array,
+    /** How long after its recorder started the page sent it, when the page says. */
+    elapsedMs?: number,
   ): Promise<SliceResult> {
     if (principal.recordingId !== recordingId) {
       throw new ForbiddenError('this token is for another recording');
@@ -421,7 +423,7 @@ export class RecordingService {
     if (!session || session.tokenId !== principal.tokenId) {
       throw new InvalidStateError('this recording is not accepting slices');
     }
-    return session.acceptSlice(principal.tokenId, seq, data);
+    return session.acceptSlice(principal.tokenId, seq, data, elapsedMs);
   }
 
   /** Soft-deletes a recording and removes its files. */

@@ -72,8 +72,10 @@ interface Segment {
   index: number;
   writer: SliceWriter;
   tokenId: string;
-  /** When its bot reported ready (its MediaRecorder started): the segment's time zero. */
+  /** When its bot reported ready (its MediaRecorder started). */
   readyAt?: number;
+  /** The segment's media time zero (its recorder's start), placed with its first media. */
+  mediaStartAt?: number;
   lastSliceAt?: number;
 }
 
@@ -159,7 +161,8 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   /** Media stored so far, in ms: each segment from its recorder's start to its last stored slice. */
   get recordedMs(): number {
     return this.#segments.reduce(
-      (n, s) => n + (s.readyAt && s.lastSliceAt ? Math.max(0, s.lastSliceAt - s.readyAt) : 0),
+      (n, s) =>
+        n + (s.mediaStartAt && s.lastSliceAt ? Math.max(0, s.lastSliceAt - s.mediaStartAt) : 0),
       0,
     );
   }
@@ -285,8 +288,18 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     }
   }
 
-  /** Stores one slice from the bot holding `tokenId` (the caller checked the token). */
-  async acceptSlice(tokenId: string, seq: number, data: Uint8Array): Promise<SliceResult> {
+  /**
+   * Stores one slice from the bot holding `tokenId` (the caller checked the
+   * token). `elapsedMs`: how long after its recorder started the page sent
+   * it; with the first media it places the segment's time zero exactly
+   * (the ready signal travels a longer way, and may come after).
+   */
+  async acceptSlice(
+    tokenId: string,
+    seq: number,
+    data: Uint8Array,
+    elapsedMs?: number,
+  ): Promise<SliceResult> {
     const segment = this.#segments.at(-1);
     if (!segment || segment.tokenId !== tokenId) return { outcome: 'closed', seq };
     const result = await segment.writer.write(seq, data);
@@ -295,16 +308,19 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
       const previous = this.#segments[segment.index - 1];
       // The first slice carrying bytes (an early one may be empty) is the start of the media.
       const firstMedia = data.byteLength > 0 && segment.writer.bytesWritten === data.byteLength;
+      if (firstMedia) {
+        segment.mediaStartAt = elapsedMs !== undefined ? now - elapsedMs : (segment.readyAt ?? now);
+      }
       if (firstMedia && segment.index === 0) {
         // The first slices hold the media from the recorder's start, so that is
         // when the recording started (not when its first bytes arrived).
-        this.#startedAt = new Date(segment.readyAt ?? now);
+        this.#startedAt = new Date(segment.mediaStartAt ?? now);
         this.safeEmit('recording', this.#startedAt);
       } else if (firstMedia && previous) {
         // Media is missing from the old bot's last stored slice to the new bot's start.
         const interruption = this.#interruptions.at(-1);
         if (interruption) {
-          interruption.lostMs = (segment.readyAt ?? now) - (previous.lastSliceAt ?? now);
+          interruption.lostMs = (segment.mediaStartAt ?? now) - (previous.lastSliceAt ?? now);
           this.#failedReplacements = 0;
           this.#log.info({ interruption }, 'recording resumed with a new recorder bot');
           this.safeEmit('resumed', interruption);

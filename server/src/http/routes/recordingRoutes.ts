@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { forwardRequest, wasForwarded } from '../forward';
+import { ELAPSED_HEADER } from '#protocol/recorderPage';
 import type { RoomHosting } from '../../cluster/RoomHosting';
 import { z } from 'zod';
 import type { RecordingRow } from '#db/schema';
@@ -76,7 +77,10 @@ export function recordingRoutes(
       const { id, seq } = parseInput(sliceParams, req.params, 'slice address');
       const body: unknown = req.body;
       const data = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-      const result = await service.acceptSlice(recorderOf(res), id, seq, data);
+      const elapsed = Number(req.headers[ELAPSED_HEADER]);
+      const elapsedMs =
+        Number.isInteger(elapsed) && elapsed >= 0 && elapsed <= 86_400_000 ? elapsed : undefined;
+      const result = await service.acceptSlice(recorderOf(res), id, seq, data, elapsedMs);
       switch (result.outcome) {
         case 'appended':
           res.status(201).json({ seq, bytes: result.bytes });
