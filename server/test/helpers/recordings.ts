@@ -25,10 +25,10 @@ export async function statusBecomes(
 }
 
 /**
- * Records `slices` slices of the launcher's clip in `roomId` as `owner`,
- * stops, and waits until the recording is ready. Resolves with its id.
+ * Records `slices` slices of the launcher's clip in `roomId` as `owner` and
+ * asks to stop (finalization then runs on its own). Resolves with its id.
  */
-export async function recordReady(
+export async function recordAndStop(
   t: TestServer,
   launcher: FakeRecorderBotLauncher,
   owner: { token: string },
@@ -48,6 +48,17 @@ export async function recordReady(
   await (await launcher.botFor(recordingId)).upload(slices);
   await statusBecomes(t, recordingId, 'recording');
   await callApi(t.url, `/recordings/${recordingId}/stop`, { method: 'POST', token: owner.token });
+  return recordingId;
+}
+
+/** {@link recordAndStop}, then waits until the recording is ready. */
+export async function recordReady(
+  t: TestServer,
+  launcher: FakeRecorderBotLauncher,
+  owner: { token: string },
+  options: { roomId: string; title?: string; slices?: number },
+): Promise<string> {
+  const recordingId = await recordAndStop(t, launcher, owner, options);
   await statusBecomes(t, recordingId, 'ready');
   return recordingId;
 }

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, type TemporaryPostgresDatabase } from '#db/test/helpers/databases';
-import { recordingDetailSchema, startedRecordingSchema } from '#protocol/rest/recordings';
+import { recordingDetailSchema } from '#protocol/rest/recordings';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
 import { callApi } from '../../helpers/api';
-import { statusBecomes } from '../../helpers/recordings';
+import { recordAndStop, statusBecomes } from '../../helpers/recordings';
 
 let dir: string;
 let clip: string;
@@ -57,19 +57,11 @@ async function flakyFfmpeg(
   };
 }
 
-async function recordAndStop(t: TestServer, launcher: FakeRecorderBotLauncher): Promise<string> {
+/** A recording of the clip in a class of its own, stopped: finalization is under way. */
+async function stoppedRecording(t: TestServer, launcher: FakeRecorderBotLauncher): Promise<string> {
   const owner = await t.createUser('instructor');
   const roomId = await t.createRoom(owner);
-  const start = await callApi(t.url, '/recordings/start', {
-    method: 'POST',
-    token: owner.token,
-    body: { roomId, title: 'finalization' },
-  });
-  const { recordingId } = startedRecordingSchema.parse(start.body);
-  await (await launcher.botFor(recordingId)).upload(100);
-  await statusBecomes(t, recordingId, 'recording');
-  await callApi(t.url, `/recordings/${recordingId}/stop`, { method: 'POST', token: owner.token });
-  return recordingId;
+  return recordAndStop(t, launcher, owner, { roomId, title: 'finalization' });
 }
 
 describe.each([
@@ -88,7 +80,7 @@ describe.each([
       },
       { botLauncher: launcher },
     );
-    const id = await recordAndStop(server, launcher);
+    const id = await stoppedRecording(server, launcher);
     await statusBecomes(server, id, 'ready');
     const row = (await server.server.context.recordings.findById(id))!;
     expect(row.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -109,7 +101,7 @@ describe.each([
       },
       { botLauncher: launcher },
     );
-    const id = await recordAndStop(server, launcher);
+    const id = await stoppedRecording(server, launcher);
     await statusBecomes(server, id, 'failed');
     const failed = (await server.server.context.recordings.findById(id))!;
     expect(failed.error).toMatch(/^finalization failed: .*simulated ffmpeg failure/s);
