@@ -25,6 +25,12 @@ import {
 // Relative, not #protocol: drizzle-kit loads this file without the package's import map.
 import { recordingStatuses } from '../protocol/recordingLifecycle';
 import type { RecorderStats } from '../protocol/recorderPage';
+import type {
+  HlsRendition,
+  HlsStatusName,
+  IntegrityName,
+  StorageBackendName,
+} from '../protocol/delivery';
 
 export const userRoleEnum = pgEnum('user_role', ['student', 'instructor', 'admin']);
 export const recordingStatusEnum = pgEnum('recording_status', recordingStatuses);
@@ -133,6 +139,24 @@ export const recordings = pgTable(
     nodeId: varchar('node_id', { length: 64 }),
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** Where the finished files are: this server's disk or the S3 bucket. */
+    storage: varchar('storage', { length: 8 })
+      .$type<StorageBackendName>()
+      .notNull()
+      .default('local'),
+    /** Bytes of every finished file (WebM, HLS, thumbnail), for quotas and the storage report. */
+    storedBytes: bigint('stored_bytes', { mode: 'number' }),
+    /** The HLS renditions' post-processing (null: none asked for). */
+    hlsStatus: varchar('hls_status', { length: 16 }).$type<HlsStatusName>(),
+    hlsProgress: doublePrecision('hls_progress'),
+    hlsError: text('hls_error'),
+    hlsRenditions: jsonb('hls_renditions').$type<HlsRendition[]>(),
+    /** The last check of the files against `sha256`. */
+    integrity: varchar('integrity', { length: 16 })
+      .$type<IntegrityName>()
+      .notNull()
+      .default('unchecked'),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
   },
   (t) => [
     index('recordings_room_id_idx').on(t.roomId),

@@ -6,6 +6,7 @@
  * Every request is `socket.emit(name, payload, ack)`; every ack is an
  * `AckResponse`: `{ ok: true, data }` or `{ ok: false, error: { code, message } }`.
  */
+import type { HlsProgressEvent } from './delivery';
 import { z } from 'zod';
 import { ROOM_ID_MESSAGE, ROOM_ID_PATTERN } from '#protocol/ids';
 
@@ -163,6 +164,8 @@ export interface ServerEvents {
    * recording again over REST for what changed.
    */
   'recording-updated': { recordingId: string; status: string; deleted: boolean };
+  /** Progress of a recording's HLS renditions, to its owner (and admins) while they are made. */
+  'recording-hls-progress': HlsProgressEvent;
 }
 
 export type ServerEventName = keyof ServerEvents;

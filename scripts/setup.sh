@@ -66,6 +66,8 @@ $quiet || announce
 apt_packages=(
   chromium ffmpeg fonts-dejavu-core
   redis-server
+  # S3-compatible store the storage tests start (OpenStack Swift with s3api)
+  swift-proxy swift-object swift-container swift-account
   g++ meson ninja-build pkg-config
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev
 )

@@ -77,6 +77,10 @@ export const auditActionLabels = {
   'recording.unshare': 'Revoked a share',
   'recording.delete': 'Deleted',
   'recording.expired': 'Expired',
+  'recording.verify': 'Verified',
+  'recording.corrupted': 'Found corrupted',
+  'recording.reprocess': 'Reprocessed',
+  'recording.stream': 'Streamed',
 } as const satisfies Record<AuditAction, string>;
 
 export const auditActions = Object.keys(auditActionLabels) as AuditAction[];

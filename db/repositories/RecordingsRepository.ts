@@ -282,6 +282,79 @@ export class RecordingsRepository {
       .limit(limit);
   }
 
+  /** Ready recordings, least recently verified first (never verified before all others). */
+  async findForScrub(limit: number): Promise<RecordingRow[]> {
+    return this.#db
+      .select()
+      .from(recordings)
+      .where(and(eq(recordings.status, 'ready'), isNull(recordings.deletedAt)))
+      .orderBy(sql`${recordings.verifiedAt} asc nulls first`, asc(recordings.createdAt))
+      .limit(limit);
+  }
+
+  /**
+   * Bytes the files of `ownerId`'s recordings take (finished ones by what
+   * they store, unfinished ones by what their slices wrote so far).
+   */
+  async bytesOwnedBy(ownerId: string): Promise<number> {
+    const [row] = await this.#db
+      .select({
+        bytes: sql<string>`coalesce(sum(coalesce(${recordings.storedBytes}, ${recordings.fileSize}, 0)), 0)`,
+      })
+      .from(recordings)
+      .where(and(eq(recordings.startedBy, ownerId), isNull(recordings.deletedAt)));
+    return Number(row?.bytes ?? 0);
+  }
+
+  /** What the recordings take, per room, per owner, and the largest ones (not deleted). */
+  async storageUsage(largest: number): Promise<{
+    byRoom: Array<{ roomId: string; bytes: number; recordings: number }>;
+    byOwner: Array<{ userId: string; bytes: number; recordings: number }>;
+    largest: RecordingRow[];
+    total: { bytes: number; recordings: number; local: number; s3: number };
+  }> {
+    const bytes = sql<string>`coalesce(sum(coalesce(${recordings.storedBytes}, ${recordings.fileSize}, 0)), 0)`;
+    const live = isNull(recordings.deletedAt);
+    const byRoom = await this.#db
+      .select({ roomId: recordings.roomId, bytes, recordings: count() })
+      .from(recordings)
+      .where(live)
+      .groupBy(recordings.roomId)
+      .orderBy(desc(bytes));
+    const byOwner = await this.#db
+      .select({ userId: recordings.startedBy, bytes, recordings: count() })
+      .from(recordings)
+      .where(live)
+      .groupBy(recordings.startedBy)
+      .orderBy(desc(bytes));
+    const top = await this.#db
+      .select()
+      .from(recordings)
+      .where(live)
+      .orderBy(desc(sql`coalesce(${recordings.storedBytes}, ${recordings.fileSize}, 0)`))
+      .limit(largest);
+    const [totals] = await this.#db
+      .select({
+        bytes,
+        recordings: count(),
+        local: sql<string>`count(*) filter (where ${recordings.storage} = 'local')`,
+        s3: sql<string>`count(*) filter (where ${recordings.storage} = 's3')`,
+      })
+      .from(recordings)
+      .where(live);
+    return {
+      byRoom: byRoom.map((r) => ({ ...r, bytes: Number(r.bytes) })),
+      byOwner: byOwner.map((r) => ({ ...r, bytes: Number(r.bytes) })),
+      largest: top,
+      total: {
+        bytes: Number(totals?.bytes ?? 0),
+        recordings: totals?.recordings ?? 0,
+        local: Number(totals?.local ?? 0),
+        s3: Number(totals?.s3 ?? 0),
+      },
+    };
+  }
+
   /** Extends the leases `nodeId` holds on these recordings to `until`. */
   async renewLeases(nodeId: string, ids: readonly string[], until: Date): Promise<number> {
     if (ids.length === 0) return 0;

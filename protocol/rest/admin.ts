@@ -82,3 +82,40 @@ export const webhookDeliverySchema = z.object({
 });
 export const webhookDeliveryPageSchema = pageSchema(webhookDeliverySchema);
 export type WebhookDeliveryPageJson = z.infer<typeof webhookDeliveryPageSchema>;
+
+/** `GET /admin/storage`: what recordings take, where, and what is left on the disk. */
+export const storageReportSchema = z.object({
+  backend: z.enum(['local', 's3']),
+  encrypted: z.boolean(),
+  disk: z.object({
+    freeBytes: z.number(),
+    /** Below this a start answers 507; below half of it running recordings stop. */
+    minFreeBytes: z.number(),
+  }),
+  quotaBytes: z.number().nullable(),
+  total: z.object({
+    bytes: z.number(),
+    recordings: z.number(),
+    local: z.number(),
+    s3: z.number(),
+  }),
+  byRoom: z.array(z.object({ roomId: z.string(), bytes: z.number(), recordings: z.number() })),
+  byOwner: z.array(
+    z.object({
+      userId: z.uuid(),
+      fullName: z.string().nullable(),
+      bytes: z.number(),
+      recordings: z.number(),
+    }),
+  ),
+  largest: z.array(
+    z.object({
+      recordingId: z.uuid(),
+      roomId: z.string(),
+      title: z.string(),
+      bytes: z.number(),
+      storage: z.enum(['local', 's3']),
+    }),
+  ),
+});
+export type StorageReportJson = z.infer<typeof storageReportSchema>;

@@ -27,6 +27,10 @@ export const auditActions = [
   'recording.unshare',
   'recording.delete',
   'recording.expired',
+  'recording.verify',
+  'recording.corrupted',
+  'recording.reprocess',
+  'recording.stream',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

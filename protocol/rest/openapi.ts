@@ -80,6 +80,8 @@ const mediaType: Record<Content, string> = {
   'video/webm': 'video/webm',
   'image/jpeg': 'image/jpeg',
   'application/octet-stream': 'application/octet-stream',
+  'application/vnd.apple.mpegurl': 'application/vnd.apple.mpegurl',
+  'video/mp4': 'video/mp4',
 };
 
 const errorCodes: Record<number, string> = {
@@ -92,6 +94,7 @@ const errorCodes: Record<number, string> = {
   429: 'too_many_requests',
   500: 'internal',
   503: 'unavailable',
+  507: 'insufficient_storage',
 };
 
 function errorResponse(status: number, description: string) {

@@ -10,6 +10,7 @@ import {
   listDeliveriesQuery,
   webhookDeliveryPageSchema,
   recorderBotListSchema,
+  storageReportSchema,
   syntheticParticipantBody,
   syntheticParticipantParams,
   syntheticParticipantRemovedSchema,
@@ -31,6 +32,10 @@ import {
   shareSchema,
   startRecordingBody,
   startedRecordingSchema,
+  hlsFileParams,
+  signedStreamQuery,
+  streamQuery,
+  verifyResultSchema,
   stoppedRecordingSchema,
   updateRecordingBody,
 } from './recordings';
@@ -61,12 +66,19 @@ import {
 /**
  * Who may call: nobody needs a token (`none`), a user token (`user`; the
  * policy decides the rest), an admin's user token (`admin`), the live
- * recorder token of that recording (`recorder`), or the media token in the
- * URL (`media`).
+ * recorder token of that recording (`recorder`), the media token in the
+ * URL (`media`), or the signature the server wrote into an HLS playlist
+ * (`signed`).
  */
-export type OperationAuth = 'none' | 'user' | 'admin' | 'recorder' | 'media';
+export type OperationAuth = 'none' | 'user' | 'admin' | 'recorder' | 'media' | 'signed';
 
-export type Content = 'json' | 'video/webm' | 'image/jpeg' | 'application/octet-stream';
+export type Content =
+  | 'json'
+  | 'video/webm'
+  | 'image/jpeg'
+  | 'application/octet-stream'
+  | 'application/vnd.apple.mpegurl'
+  | 'video/mp4';
 
 export interface OperationResponse {
   description: string;
@@ -309,6 +321,7 @@ export const operations: readonly Operation[] = [
       404: notFound,
       409: error('The room records already'),
       503: error('Too many recordings in progress'),
+      507: error('Too little disk space left, or the owner is over their storage quota'),
     },
   },
   {
@@ -411,6 +424,73 @@ export const operations: readonly Operation[] = [
     },
   },
   {
+    operationId: 'streamRecording',
+    method: 'get',
+    path: v1('/recordings/{id}/stream'),
+    summary:
+      'The HLS master playlist (view): with `?token=` of a media URL, or a bearer token; its URLs are signed',
+    tag: 'recordings',
+    auth: 'media',
+    params: recordingParams,
+    query: streamQuery,
+    responses: {
+      200: { description: 'The master playlist', content: 'application/vnd.apple.mpegurl' },
+      403: error('Expired, tampered or another recording’s link'),
+      404: notFound,
+      409: error('HLS is not ready (see the recording’s `hls.status`)'),
+    },
+  },
+  {
+    operationId: 'getHlsFile',
+    method: 'get',
+    path: v1('/recordings/{id}/hls/{rendition}/{file}'),
+    summary:
+      'A variant playlist, init segment or media segment, through the signed URL a playlist gave (302 to the bucket with STORAGE=s3)',
+    tag: 'recordings',
+    auth: 'signed',
+    params: hlsFileParams,
+    query: signedStreamQuery,
+    responses: {
+      200: { description: 'Playlist or segment', content: 'video/mp4' },
+      206: { description: 'A byte range of a segment', content: 'video/mp4' },
+      302: { description: 'A presigned URL of the segment in the bucket' },
+      403: error('Expired or tampered signature, or another recording’s'),
+      404: notFound,
+      409: conflict,
+    },
+  },
+  {
+    operationId: 'verifyRecording',
+    method: 'post',
+    path: v1('/recordings/{id}/verify'),
+    summary:
+      'Re-hash the WebM where it is stored against its SHA-256 (admin); a mismatch marks it corrupted',
+    tag: 'recordings',
+    auth: 'admin',
+    params: recordingParams,
+    responses: {
+      200: json('What the check found', verifyResultSchema),
+      403: forbidden,
+      404: notFound,
+      409: conflict,
+    },
+  },
+  {
+    operationId: 'reprocessRecording',
+    method: 'post',
+    path: v1('/recordings/{id}/reprocess'),
+    summary: 'Produce the HLS renditions again, as a job (admin)',
+    tag: 'recordings',
+    auth: 'admin',
+    params: recordingParams,
+    responses: {
+      202: json('Queued; `hls.status` follows it', recordingSchema),
+      403: forbidden,
+      404: notFound,
+      409: conflict,
+    },
+  },
+  {
     operationId: 'getThumbnail',
     method: 'get',
     path: v1('/recordings/{id}/thumbnail'),
@@ -502,6 +582,15 @@ export const operations: readonly Operation[] = [
       409: error('Out of order, different bytes, or not accepting slices'),
       413: error('Slice too large'),
     },
+  },
+  {
+    operationId: 'storageReport',
+    method: 'get',
+    path: v1('/admin/storage'),
+    summary: 'Bytes used per room and per owner, free space, the largest recordings',
+    tag: 'admin',
+    auth: 'admin',
+    responses: { 200: json('The report', storageReportSchema) },
   },
   {
     operationId: 'listRecorderBots',

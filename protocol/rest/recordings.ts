@@ -12,6 +12,7 @@ import {
 import { roomMemberRoles } from './rooms';
 
 import { recordingStatuses, type RecordingStatusName } from '../recordingLifecycle';
+import { hlsStatuses, integrityStates, storageBackends } from '../delivery';
 
 export { recordingStatuses, type RecordingStatusName };
 
@@ -74,6 +75,25 @@ export const participantSchema = z.object({
   leftAt: timestamp.nullable(),
 });
 
+export const hlsRenditionSchema = z.object({
+  name: z.string(),
+  width: z.number(),
+  height: z.number(),
+  bandwidth: z.number(),
+  averageBandwidth: z.number(),
+  codecs: z.string(),
+  durationSeconds: z.number(),
+  segments: z.number(),
+});
+
+export const hlsSchema = z.object({
+  status: z.enum(hlsStatuses),
+  /** 0..1 while processing. */
+  progress: z.number(),
+  renditions: z.array(hlsRenditionSchema),
+  error: z.string().nullable(),
+});
+
 export const recordingSchema = z.object({
   id: z.uuid(),
   recordingId: z.uuid(),
@@ -110,6 +130,15 @@ export const recordingSchema = z.object({
   startedAt: timestamp.nullable(),
   stoppedAt: timestamp.nullable(),
   completedAt: timestamp.nullable(),
+  /** The HLS renditions (null: none made, e.g. HLS_ENABLED=false or not ready yet). */
+  hls: hlsSchema.nullable(),
+  /** Where the finished files are kept. */
+  storage: z.enum(storageBackends),
+  /** Bytes of every finished file (WebM, HLS, thumbnail). */
+  storedBytes: z.number().nullable(),
+  /** The last check of the WebM against its SHA-256; `corrupted` files are not served. */
+  integrity: z.enum(integrityStates),
+  verifiedAt: timestamp.nullable(),
   metadata: z.record(z.string(), z.unknown()),
 });
 export type RecordingJson = z.infer<typeof recordingSchema>;
@@ -154,5 +183,35 @@ export const shareListSchema = z.object({ items: z.array(shareSchema) });
 export type ShareListJson = z.infer<typeof shareListSchema>;
 
 /** A short-lived URL a `<video>` element can play without an Authorization header. */
-export const playbackSchema = z.object({ url: z.string(), expiresAt: timestamp });
+export const playbackSchema = z.object({
+  /** The WebM, inline. */
+  url: z.string(),
+  /** The HLS master playlist (hls.js or native HLS), once the renditions are ready. */
+  hlsUrl: z.string().nullable(),
+  expiresAt: timestamp,
+});
 export type PlaybackJson = z.infer<typeof playbackSchema>;
+
+/** `POST /recordings/:id/verify`: what the check found, and the recording after it. */
+export const verifyResultSchema = z.object({
+  integrity: z.enum(integrityStates),
+  reason: z.string().nullable(),
+  recording: recordingSchema,
+});
+export type VerifyResultJson = z.infer<typeof verifyResultSchema>;
+
+/** A signed HLS link's query, as the server writes it into the playlists. */
+export const signedStreamQuery = z.object({
+  exp: z.coerce.number().int().positive(),
+  uid: z.uuid(),
+  sig: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'malformed signature'),
+});
+export type SignedStreamQuery = z.infer<typeof signedStreamQuery>;
+
+export const hlsFileParams = recordingParams.extend({
+  rendition: z.string().regex(/^[a-z0-9]{1,16}$/, 'unknown rendition'),
+  file: z.string().regex(/^(index\.m3u8|init\.mp4|seg_\d{5,8}\.m4s)$/, 'unknown HLS file'),
+});
+
+/** The master playlist of a media link (`token`) or, without it, for the bearer token's user. */
+export const streamQuery = z.object({ token: z.string().min(1).max(4096).optional() });

@@ -58,6 +58,7 @@ const serverEventNames = {
   'recording-error': true,
   'recording-ready': true,
   'recording-updated': true,
+  'recording-hls-progress': true,
 } as const satisfies Record<ServerEventName, true>;
 
 function isServerEventName(name: string): name is ServerEventName {

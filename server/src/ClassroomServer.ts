@@ -43,7 +43,12 @@ import { SignallingServer } from './signalling/SignallingServer';
 import { openClusterAdapter, type ClusterAdapter } from './signalling/clusterAdapter';
 import { RecordingService } from './recording/RecordingService';
 import { roomDirectoryFrom } from './recording/roomManagerDirectory';
-import { RetentionJob } from './recording/RetentionJob';
+import { MaintenanceJobs } from './jobs/MaintenanceJobs';
+import { IntegrityChecker } from './delivery/IntegrityChecker';
+import { PostProcessor } from './delivery/PostProcessor';
+import { StreamUrlSigner } from './delivery/StreamUrlSigner';
+import { RecordingStorage } from './storage/RecordingStorage';
+import { createObjectStore } from './storage/createObjectStore';
 import { RecordingFinalizer } from './recording/RecordingFinalizer';
 import { recordingDir } from './recording/recordingFiles';
 import { recordingRoutes } from './http/routes/recordingRoutes';
@@ -90,7 +95,8 @@ export class ClassroomServer {
   #embeddedWorker?: RecorderWorker;
   readonly #injectedLauncher: RecorderBotLauncher | undefined;
   #recording?: RecordingService;
-  #retention?: RetentionJob;
+  #maintenance?: MaintenanceJobs;
+  #postProcessor?: PostProcessor;
   #context?: AppContext;
   #url?: string;
   #closing?: Promise<void>;
@@ -223,6 +229,13 @@ export class ClassroomServer {
         shares,
         recordingAccess: new RecordingAccess({ recordings, rooms: roomRecords, shares }),
         roomAccess: new RoomAccessService(roomRecords),
+        storage: new RecordingStorage({
+          storageDir: config.recording.storageDir,
+          encryptionKeys: config.storage.encryptionKeys,
+          objects:
+            config.storage.backend === 's3' ? createObjectStore(config, this.#rootLogger) : null,
+          logger: this.#rootLogger,
+        }),
       };
       this.#context = ctx;
       const database = this.#database;
@@ -323,6 +336,28 @@ export class ClassroomServer {
       // An emptied room may be hosted anywhere next.
       rooms.on('roomClosed', (roomId) => hosting.release(roomId));
       const roomDirectory = roomDirectoryFrom(rooms);
+      const integrity = new IntegrityChecker({
+        ctx,
+        storage: ctx.storage,
+        announce: (id) => this.#recording?.announce(id),
+      });
+      this.#postProcessor = new PostProcessor({
+        ctx,
+        queue: this.#jobs,
+        nodeId,
+        storage: ctx.storage,
+        integrity,
+        announce: (id) => this.#recording?.announce(id),
+        onProgress: (row, status, progress) =>
+          this.#signalling?.emitToUsers(
+            [row.startedBy],
+            'recording-hls-progress',
+            { recordingId: row.id, status, progress },
+            { admins: true },
+          ),
+      });
+      await this.#postProcessor.start();
+      const postProcessor = this.#postProcessor;
       const finalizer = new RecordingFinalizer({
         ctx,
         queue: this.#jobs,
@@ -330,6 +365,7 @@ export class ClassroomServer {
         rooms: roomDirectory,
         recordingDir: (roomId, id) => recordingDir(config.recording.storageDir, roomId, id),
         announce: (id, event) => this.#recording?.announce(id, event),
+        onReady: (row) => postProcessor.afterReady(row),
         retryLimit: config.recording.finalizeRetryLimit,
         retryDelaySeconds: config.recording.finalizeRetryDelaySeconds,
       });
@@ -363,7 +399,14 @@ export class ClassroomServer {
           ],
           ['/audit', auditRoutes(ctx)],
           ['/admin', webhookRoutes(ctx, deliveries)],
-          ['/recordings', recordingRoutes(ctx, recording, hosting)],
+          [
+            '/recordings',
+            recordingRoutes(ctx, recording, hosting, {
+              integrity,
+              postProcessor,
+              signer: new StreamUrlSigner(secret.secret),
+            }),
+          ],
           [
             '/admin',
             adminRoutes(ctx, recording, {
@@ -437,14 +480,19 @@ export class ClassroomServer {
       });
       await recording.recover({ includeOwn: true });
       recording.startLeases();
-      if (config.recording.autoDelete) {
-        this.#retention = new RetentionJob({
-          service: recording,
-          retentionDays: config.recording.retentionDays,
-          logger: this.#rootLogger,
-        });
-        this.#retention.start();
-      }
+      // Once across every server sharing the queue (pg-boss schedules are cluster-wide).
+      this.#maintenance = new MaintenanceJobs({
+        queue: this.#jobs,
+        logger: this.#rootLogger,
+        retention: config.recording.autoDelete
+          ? {
+              cron: '7 * * * *',
+              run: () => recording.expireOlderThan(config.recording.retentionDays),
+            }
+          : null,
+        scrub: { cron: config.storage.scrubCron, run: () => integrity.scrub() },
+      });
+      await this.#maintenance.start();
       return this.#url;
     } catch (error) {
       await this.close();
@@ -487,7 +535,7 @@ export class ClassroomServer {
 
   async #doClose(): Promise<void> {
     clearInterval(this.#revocationPurge);
-    await this.#retention?.close();
+    this.#postProcessor?.close();
     // Out of the cluster first: nobody is sent here any more.
     await this.#hosting?.close();
     // Recordings first, while HTTP still accepts the bots' last slices.
@@ -510,6 +558,7 @@ export class ClassroomServer {
     // After the recordings: their last events are queued before the queue stops.
     await this.#webhooks?.flush();
     await this.#jobs?.close();
+    this.#context?.storage.close();
     this.#rooms?.close();
     this.#workers?.close();
     await this.#database?.close();

@@ -6,6 +6,7 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseKey } from './storage/encryptedFile';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -153,11 +154,55 @@ const envSchema = z.object({
   /** Attempts after the first; with the default backoff (capped at an hour) 30 span about a day. */
   WEBHOOK_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(30),
 
+  /** Where finished recordings are kept: this server's disk, or an S3-compatible bucket. */
+  STORAGE: z.enum(['local', 's3']).default('local'),
   AWS_REGION: optionalString,
   AWS_S3_BUCKET: optionalString,
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
-  AWS_S3_ENDPOINT: optionalString,
+  /** Endpoint of an S3-compatible store (Swift, Ceph, MinIO, ...); unset for AWS itself. */
+  S3_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** Path-style bucket addressing (most S3-compatible stores need it). */
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  /** Serve files through this server (with Range) instead of redirecting to a presigned URL. */
+  S3_PROXY: bool.default(false),
+  /** Server-side encryption requested on uploads: `AES256` (SSE-S3), `aws:kms` (SSE-KMS) or none. */
+  S3_SSE: z.enum(['none', 'AES256', 'aws:kms']).default('none'),
+  S3_SSE_KMS_KEY_ID: optionalString,
+  /** Lifetime of a presigned URL a download or a segment redirects to (seconds). */
+  S3_PRESIGN_TTL_SECONDS: z.coerce.number().int().min(10).max(604_800).default(300),
+
+  /** 32 bytes, base64: finished files on local disk are stored encrypted (AES-256-GCM). */
+  RECORDING_ENCRYPTION_KEY: optionalString,
+  /** Earlier keys (comma-separated base64), still read during a rotation. */
+  RECORDING_ENCRYPTION_PREVIOUS_KEYS: optionalString,
+
+  /** Produce HLS (H.264/AAC fMP4) renditions of every finished recording. */
+  HLS_ENABLED: bool.default(true),
+  /** x264 preset of the HLS transcode (measured: see the README). */
+  HLS_PRESET: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
+    .default('ultrafast'),
+  HLS_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(12).default(4),
+  /** Height of the low-resolution rendition (0: none). */
+  HLS_LOW_HEIGHT: z.coerce.number().int().min(0).max(1080).default(360),
+  /** Lifetime of the signed URLs in the playlists: one viewing, pauses included (seconds). */
+  HLS_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(86_400)
+    .default(4 * 3600),
+  /** Attempts after the first of a post-processing job (HLS, upload), with doubling delays. */
+  POSTPROCESS_RETRY_LIMIT: z.coerce.number().int().min(0).max(10).default(3),
+  POSTPROCESS_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** Cron of the integrity scrub (every finished file re-hashed against its SHA-256). */
+  INTEGRITY_SCRUB_CRON: z.string().default('17 3 * * *'),
+
+  /** Free disk (MB) a recording needs to start; below half of it a running one stops. */
+  RECORDING_MIN_FREE_MB: z.coerce.number().int().min(0).default(1024),
+  /** Storage per owner (MB, files of their recordings); a start over it answers 507. 0: none. */
+  STORAGE_QUOTA_MB: z.coerce.number().int().min(0).default(0),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -240,13 +285,36 @@ export interface Config {
     retryDelaySeconds: number;
     retryLimit: number;
   };
-  aws: {
-    region: string | undefined;
+  storage: {
+    backend: 'local' | 's3';
+    /** Free disk a start needs (bytes); a running recording stops below half. */
+    minFreeBytes: number;
+    /** Per owner (bytes); 0: no quota. */
+    quotaBytes: number;
+    /** Current key first, then older ones still read; empty: no encryption at rest. */
+    encryptionKeys: Buffer[];
+    scrubCron: string;
+  };
+  s3: {
+    region: string;
     bucket: string | undefined;
     accessKeyId: string | undefined;
     secretAccessKey: string | undefined;
     endpoint: string | undefined;
+    forcePathStyle: boolean;
+    proxy: boolean;
+    sse: 'AES256' | 'aws:kms' | null;
+    kmsKeyId: string | undefined;
+    presignTtlSeconds: number;
   };
+  hls: {
+    enabled: boolean;
+    preset: Env['HLS_PRESET'];
+    segmentSeconds: number;
+    lowHeight: number;
+    urlTtlSeconds: number;
+  };
+  postprocess: { retryLimit: number; retryDelaySeconds: number };
 }
 
 /** Parses an environment (default: `process.env`) into a Config, or throws ConfigError. */
@@ -283,6 +351,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.RECORDER_WORKERS === 'external' && !e.DATABASE_URL) {
     throw new ConfigError(
       'invalid configuration: RECORDER_WORKERS=external needs DATABASE_URL (workers on other processes share the queue through PostgreSQL)',
+    );
+  }
+  if (e.STORAGE === 's3' && !e.AWS_S3_BUCKET) {
+    throw new ConfigError('invalid configuration: STORAGE=s3 needs AWS_S3_BUCKET');
+  }
+  const encryptionKeys: Buffer[] = [];
+  for (const [name, value] of [
+    ['RECORDING_ENCRYPTION_KEY', e.RECORDING_ENCRYPTION_KEY],
+    ...(e.RECORDING_ENCRYPTION_PREVIOUS_KEYS ?? '')
+      .split(',')
+      .map((k) => ['RECORDING_ENCRYPTION_PREVIOUS_KEYS', k] as const),
+  ] as const) {
+    if (!value?.trim()) continue;
+    try {
+      encryptionKeys.push(parseKey(value));
+    } catch (error) {
+      throw new ConfigError(`invalid configuration: ${name}: ${(error as Error).message}`);
+    }
+  }
+  if (!e.RECORDING_ENCRYPTION_KEY && encryptionKeys.length > 0) {
+    throw new ConfigError(
+      'invalid configuration: RECORDING_ENCRYPTION_PREVIOUS_KEYS needs RECORDING_ENCRYPTION_KEY',
     );
   }
   const dataDir = resolve(e.DATA_DIR);
@@ -366,12 +456,35 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       retryDelaySeconds: e.WEBHOOK_RETRY_DELAY_SECONDS,
       retryLimit: e.WEBHOOK_RETRY_LIMIT,
     },
-    aws: {
-      region: e.AWS_REGION,
+    storage: {
+      backend: e.STORAGE,
+      minFreeBytes: e.RECORDING_MIN_FREE_MB * 1024 * 1024,
+      quotaBytes: e.STORAGE_QUOTA_MB * 1024 * 1024,
+      encryptionKeys,
+      scrubCron: e.INTEGRITY_SCRUB_CRON,
+    },
+    s3: {
+      region: e.AWS_REGION ?? 'us-east-1',
       bucket: e.AWS_S3_BUCKET,
       accessKeyId: e.AWS_ACCESS_KEY_ID,
       secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-      endpoint: e.AWS_S3_ENDPOINT,
+      endpoint: e.S3_ENDPOINT,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      proxy: e.S3_PROXY,
+      sse: e.S3_SSE === 'none' ? null : e.S3_SSE,
+      kmsKeyId: e.S3_SSE_KMS_KEY_ID,
+      presignTtlSeconds: e.S3_PRESIGN_TTL_SECONDS,
+    },
+    hls: {
+      enabled: e.HLS_ENABLED,
+      preset: e.HLS_PRESET,
+      segmentSeconds: e.HLS_SEGMENT_SECONDS,
+      lowHeight: e.HLS_LOW_HEIGHT,
+      urlTtlSeconds: e.HLS_URL_TTL_SECONDS,
+    },
+    postprocess: {
+      retryLimit: e.POSTPROCESS_RETRY_LIMIT,
+      retryDelaySeconds: e.POSTPROCESS_RETRY_DELAY_SECONDS,
     },
   };
 }

@@ -14,6 +14,7 @@ import type { TokenService } from './auth/tokens';
 import type { Authenticator } from './auth/Authenticator';
 import type { RecordingAccess } from './access/RecordingAccess';
 import type { RoomAccessService } from './access/RoomAccessService';
+import type { RecordingStorage } from './storage/RecordingStorage';
 
 export interface AppContext {
   config: Config;
@@ -30,4 +31,6 @@ export interface AppContext {
   recordingAccess: RecordingAccess;
   /** The room policy, applied (server/src/access/roomPolicy.ts). */
   roomAccess: RoomAccessService;
+  /** Finished files: local (sealed when encrypted) or in the bucket. */
+  storage: RecordingStorage;
 }

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'too_many_requests'
   | 'unavailable'
+  | 'insufficient_storage'
   | 'internal';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -25,6 +26,7 @@ const statusByCode: Record<ErrorCode, number> = {
   payload_too_large: 413,
   too_many_requests: 429,
   unavailable: 503,
+  insufficient_storage: 507,
   internal: 500,
 };
 
@@ -91,6 +93,13 @@ export class TooManyRequestsError extends AppError {
 export class UnavailableError extends AppError {
   constructor(message = 'service unavailable') {
     super('unavailable', message);
+  }
+}
+
+/** Not enough disk (or quota) left for the request: 507. */
+export class InsufficientStorageError extends AppError {
+  constructor(message: string) {
+    super('insufficient_storage', message);
   }
 }
 

@@ -68,6 +68,16 @@ export class JobQueue {
     if (!(await this.#boss.getQueue(name))) await this.#boss.createQueue(name, options);
   }
 
+  /**
+   * Sends a job of `name` on a cron schedule, once per occurrence across
+   * every process sharing the queue (pg-boss keeps the schedule in the
+   * database); `null` removes the schedule.
+   */
+  async schedule(name: string, cron: string | null): Promise<void> {
+    if (cron === null) await this.#boss.unschedule(name);
+    else await this.#boss.schedule(name, cron, {}, { tz: 'UTC' });
+  }
+
   /** Enqueues a job; resolves with its id (null when a queue policy refused it). */
   async send(name: string, data: object, options: SendOptions = {}): Promise<string | null> {
     const id = await this.#boss.send(name, data, options);

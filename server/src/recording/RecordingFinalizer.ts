@@ -25,6 +25,8 @@ export interface RecordingFinalizerOptions {
   rooms: RoomDirectory;
   recordingDir: (roomId: string, recordingId: string) => string;
   announce: (recordingId: string, event?: WebhookEventType) => void;
+  /** Told once a recording is ready (post-processing queues its jobs). */
+  onReady?: (row: RecordingRow) => Promise<void>;
   /** Attempts after the first before the recording fails. */
   retryLimit?: number;
   /** Seconds before the first retry (doubling after). */
@@ -172,6 +174,16 @@ export class RecordingFinalizer {
     });
     const { probe } = result;
     const durationMs = probe.durationMs ?? row.durationMs ?? 0;
+    // Sealed (encrypted at rest) before anyone can fetch them; the sealed
+    // WebM is read back against the hash just taken, as after any copy.
+    const { storage } = ctx;
+    let storedBytes = 0;
+    for (const file of [result.path, result.thumbnailPath, result.metadataPath]) {
+      if (file) storedBytes += await storage.seal(file);
+    }
+    if (storage.encrypted && (await storage.sha256OfLocal(result.path)) !== result.sha256) {
+      throw new Error('the encrypted recording does not read back as written');
+    }
     const ready = await ctx.recordings.transition(row.id, 'ready', {
       filePath: result.path,
       fileSize: result.fileSize,
@@ -186,6 +198,10 @@ export class RecordingFinalizer {
       fps: probe.video?.fps ?? null,
       bitrate: probe.bitrate,
       completedAt: new Date(),
+      storage: 'local',
+      storedBytes,
+      integrity: 'ok',
+      verifiedAt: new Date(),
     });
     await ctx.recordings.mergeMetadata(row.id, {
       thumbnail: result.thumbnailPath ? THUMBNAIL_FILE : null,
@@ -193,6 +209,11 @@ export class RecordingFinalizer {
       audioChannels: probe.audio?.channels ?? null,
     });
     if (!ready) return;
+    await this.#options
+      .onReady?.(ready)
+      .catch((error: unknown) =>
+        this.#log.error({ err: error, recordingId: row.id }, 'could not queue post-processing'),
+      );
     announce(row.id, 'recording.ready');
     this.#log.info({ recordingId: row.id, durationMs, size: result.fileSize }, 'recording ready');
     rooms.broadcast(row.roomId, 'recording-ready', { recordingId: row.id, status: 'ready' });

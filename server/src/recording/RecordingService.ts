@@ -18,6 +18,7 @@ import type { RecorderPrincipal, UserPrincipal } from '../auth/tokens';
 import {
   ConflictError,
   ForbiddenError,
+  InsufficientStorageError,
   InvalidStateError,
   NotFoundError,
   UnavailableError,
@@ -54,6 +55,11 @@ export interface RecordingServiceOptions {
   finalizer: RecordingFinalizer;
 }
 
+/** How often free disk space is read while recordings run. */
+const DISK_CHECK_MS = 2_000;
+
+const mb = (bytes: number) => Math.floor(bytes / (1024 * 1024));
+
 /** How long a shutting-down server waits for the finalizations it queued. */
 const FINALIZE_DRAIN_MS = 60_000;
 
@@ -69,6 +75,7 @@ export class RecordingService {
   readonly #onEvent: (type: WebhookEventType, recordingId: string) => void;
   readonly #log: Logger;
   #leaseTimer?: NodeJS.Timeout;
+  #diskTimer?: NodeJS.Timeout | undefined;
   #recoverTimer?: NodeJS.Timeout;
   #recovering?: Promise<void>;
   readonly #queue = new KeyedQueue();
@@ -177,6 +184,7 @@ export class RecordingService {
         throw new ConflictError('this room already has an active recording');
       }
       const cfg = this.#ctx.config.recording;
+      await this.#requireStorage(actor);
       // Counted in the database: the limit holds across the servers sharing it.
       if (
         this.#sessions.size >= cfg.maxConcurrent ||
@@ -222,6 +230,57 @@ export class RecordingService {
       this.announce(row.id);
       return row;
     });
+  }
+
+  /** 507 when the recordings disk is below RECORDING_MIN_FREE_MB or the owner is over quota. */
+  async #requireStorage(actor: UserPrincipal): Promise<void> {
+    const { minFreeBytes, quotaBytes } = this.#ctx.config.storage;
+    const free = await this.#ctx.storage.freeBytes();
+    if (free < minFreeBytes) {
+      throw new InsufficientStorageError(
+        `not enough disk space to record: ${mb(free)} MB free, ${mb(minFreeBytes)} MB needed (RECORDING_MIN_FREE_MB)`,
+      );
+    }
+    if (quotaBytes > 0) {
+      const used = await this.#ctx.recordings.bytesOwnedBy(actor.userId);
+      if (used >= quotaBytes) {
+        throw new InsufficientStorageError(
+          `your recordings take ${mb(used)} MB of your ${mb(quotaBytes)} MB quota: delete some to record again`,
+        );
+      }
+    }
+  }
+
+  /**
+   * While recordings run, checks the disk every few seconds: below half of
+   * RECORDING_MIN_FREE_MB every session stops cleanly (keeping what it has)
+   * before a write can fail for want of space.
+   */
+  #watchDisk(): void {
+    if (this.#diskTimer) return;
+    this.#diskTimer = setInterval(() => {
+      if (this.#sessions.size === 0) {
+        clearInterval(this.#diskTimer);
+        this.#diskTimer = undefined;
+        return;
+      }
+      void this.#ctx.storage
+        .freeBytes()
+        .then((free) => {
+          const floor = this.#ctx.config.storage.minFreeBytes / 2;
+          if (free >= floor) return;
+          const reason = `the recordings disk is nearly full (${mb(free)} MB free)`;
+          for (const session of this.#sessions.values()) {
+            if (session.ending) continue;
+            this.#log.error({ recordingId: session.recordingId, free }, reason);
+            void session.stopBecause(reason);
+          }
+        })
+        .catch((error: unknown) =>
+          this.#log.warn({ err: error }, 'could not read free disk space'),
+        );
+    }, DISK_CHECK_MS);
+    this.#diskTimer.unref();
   }
 
   #launchSession(row: RecordingRow): void {
@@ -285,6 +344,7 @@ export class RecordingService {
       this.announce(row.id);
     });
     this.#sessions.set(row.id, session);
+    this.#watchDisk();
     session.once('@close', () => this.#sessions.delete(row.id));
     session.on('recording', (startedAt) => void this.#onRecording(session, startedAt));
     session.once('ended', (end) => {
@@ -445,12 +505,13 @@ export class RecordingService {
       const deletedAt = new Date();
       const deleted = await this.#ctx.recordings.softDelete(recordingId, deletedAt);
       if (!deleted) throw new NotFoundError('recording not found');
-      await rm(this.recordingDir(row.roomId, row.id), { recursive: true, force: true });
+      const objects = await this.#ctx.storage.removeAll(row);
       await this.#ctx.audit.record({
         actorUserId: actor.userId,
         action: 'recording.delete',
         recordingId,
         ...origin,
+        details: { storage: row.storage, objects },
       });
       this.announce(recordingId, 'recording.deleted');
       return deletedAt;
@@ -470,12 +531,16 @@ export class RecordingService {
       for (const row of batch) {
         await this.#queue.run(`room:${row.roomId}`, async () => {
           if (!(await this.#ctx.recordings.softDelete(row.id, now))) return;
-          await rm(this.recordingDir(row.roomId, row.id), { recursive: true, force: true });
+          const objects = await this.#ctx.storage.removeAll(row);
           await this.#ctx.audit.record({
             action: 'recording.expired',
             recordingId: row.id,
-            details: { retentionDays },
+            details: { retentionDays, storage: row.storage, objects, bytes: row.storedBytes },
           });
+          this.#log.info(
+            { recordingId: row.id, roomId: row.roomId, storage: row.storage },
+            'recording expired and deleted',
+          );
           deleted += 1;
         });
       }
@@ -564,6 +629,7 @@ export class RecordingService {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#leaseTimer);
+    clearInterval(this.#diskTimer);
     clearInterval(this.#recoverTimer);
     await this.#recovering;
     await Promise.allSettled([...this.#sessions.values()].map((s) => s.stop()));

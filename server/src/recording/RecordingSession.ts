@@ -13,6 +13,7 @@
  * slice ever arrived fails the recording at once (a start failure, e.g. a
  * page that never gets ready, is not cured by retrying it).
  */
+import { InsufficientStorageError } from '../errors';
 import type { RecordingRow } from '#db/schema';
 import type { RecordingsRepository } from '#db/repositories/RecordingsRepository';
 import type { RecorderBot, RecorderBotLauncher, RecorderJob } from '#recorder-bot/types';
@@ -302,7 +303,16 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   ): Promise<SliceResult> {
     const segment = this.#segments.at(-1);
     if (!segment || segment.tokenId !== tokenId) return { outcome: 'closed', seq };
-    const result = await segment.writer.write(seq, data);
+    let result: SliceResult;
+    try {
+      result = await segment.writer.write(seq, data);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+      // The file was rolled back to its last whole slice: stop cleanly with what it holds.
+      void this.stopBecause('the recordings disk is full');
+      throw new InsufficientStorageError('the recordings disk is full; the recording stops');
+    }
     if (result.outcome === 'appended') {
       const now = Date.now();
       const previous = this.#segments[segment.index - 1];
@@ -336,6 +346,11 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   /** Asks the bot to flush and end; resolves when the file is complete. Idempotent. */
   stop(): Promise<SessionEnd> {
     return this.#end({});
+  }
+
+  /** Stops with a reason the recording keeps (a full disk): what was written is finalized. */
+  stopBecause(reason: string): Promise<SessionEnd> {
+    return this.#end({ failure: reason });
   }
 
   #end({ failure }: { failure?: string }): Promise<SessionEnd> {

@@ -7,9 +7,14 @@
  *   are a conflict and nothing is written;
  * - seq >  next: a gap; refused, nothing is written, the caller learns `next`.
  * Files are created 0600. `finish()` fsyncs and closes.
+ *
+ * A write that fails half-way (the disk filled up) is rolled back: the file
+ * is truncated to the last whole slice and the error rethrown, so that the
+ * bot's retry of the same slice appends it cleanly instead of after a torn
+ * copy. Slices are written at explicit offsets for the same reason.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open as openFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export type SliceResult =
@@ -19,23 +24,31 @@ export type SliceResult =
   | { outcome: 'gap'; seq: number; expected: number }
   | { outcome: 'closed'; seq: number };
 
+/** What the writer needs of a file (a FileHandle; tests inject faults through it). */
+export type SliceFile = Pick<FileHandle, 'write' | 'truncate' | 'sync' | 'close'>;
+export type SliceFileOpener = (path: string) => Promise<SliceFile>;
+
+const openExclusive: SliceFileOpener = (path) => openFile(path, 'wx', 0o600);
+
 export class SliceWriter {
   readonly path: string;
-  #file?: FileHandle;
+  readonly #open: SliceFileOpener;
+  #file?: SliceFile | undefined;
   #next = 0;
   #bytes = 0;
   #digests: string[] = [];
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(path: string) {
+  constructor(path: string, { open = openExclusive }: { open?: SliceFileOpener } = {}) {
     this.path = path;
+    this.#open = open;
   }
 
   /** Creates the directory (0700) and the file (0600, must not exist). */
   async open(): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    this.#file = await open(this.path, 'wx', 0o600);
+    this.#file = await this.#open(this.path);
   }
 
   /** Sequence number the writer expects next. */
@@ -68,9 +81,20 @@ export class SliceWriter {
     }
     if (seq > this.#next) return { outcome: 'gap', seq, expected: this.#next };
     let offset = 0;
-    while (offset < data.byteLength) {
-      const { bytesWritten } = await this.#file.write(data, offset, data.byteLength - offset);
-      offset += bytesWritten;
+    try {
+      while (offset < data.byteLength) {
+        const { bytesWritten } = await this.#file.write(
+          data,
+          offset,
+          data.byteLength - offset,
+          this.#bytes + offset,
+        );
+        offset += bytesWritten;
+      }
+    } catch (error) {
+      // Back to the last whole slice: a retry must not land after a torn copy.
+      if (offset > 0) await this.#file.truncate(this.#bytes).catch(() => undefined);
+      throw error;
     }
     this.#digests[seq] = digest;
     this.#next += 1;

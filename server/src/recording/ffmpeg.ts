@@ -1,5 +1,7 @@
 /** Runs ffmpeg/ffprobe as child processes with a timeout; stderr is kept for errors. */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
+import type { Readable } from 'node:stream';
 
 export interface RunResult {
   stdout: string;
@@ -16,18 +18,58 @@ export class ToolError extends Error {
   }
 }
 
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Niceness for the child (e.g. 19: batch work that must not take frames from live recordings). */
+  niceness?: number;
+  /** Fed to the child's stdin (then closed); otherwise stdin is /dev/null. */
+  stdin?: Readable;
+  /** Each line of stdout as it comes (for `-progress pipe:1`); stdout is then not kept. */
+  onStdoutLine?: (line: string) => void;
+  /** Kills the child (SIGKILL) when aborted. */
+  signal?: AbortSignal;
+}
+
 /** Spawns `bin args`, resolves with its output on exit 0, rejects otherwise or on timeout. */
 export function runTool(
   bin: string,
   args: string[],
-  { timeoutMs = 10 * 60_000 }: { timeoutMs?: number } = {},
+  { timeoutMs = 10 * 60_000, niceness, stdin, onStdoutLine, signal }: RunOptions = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (niceness !== undefined && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, niceness);
+      } catch {
+        // Not allowed to lower our own children's priority: it runs at ours.
+      }
+    }
+    // ffmpeg closes its input early on some errors: that is reported by its exit code.
+    child.stdin.on('error', () => {});
+    if (!stdin) child.stdin.end();
+    else {
+      stdin.on('error', (error) => {
+        child.kill('SIGKILL');
+        reject(error);
+      });
+      stdin.pipe(child.stdin);
+    }
+    const abort = () => child.kill('SIGKILL');
+    signal?.addEventListener('abort', abort, { once: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let errBytes = 0;
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    let partial = '';
+    child.stdout.on('data', (b: Buffer) => {
+      if (!onStdoutLine) {
+        out.push(b);
+        return;
+      }
+      const lines = (partial + b.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onStdoutLine(line);
+    });
     child.stderr.on('data', (b: Buffer) => {
       // Keep only the tail of long ffmpeg logs.
       err.push(b);
@@ -39,13 +81,14 @@ export function runTool(
       clearTimeout(timer);
       reject(new ToolError(`${bin} could not start: ${error.message}`, ''));
     });
-    child.once('close', (code, signal) => {
+    child.once('close', (code, killedBy) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === 0) resolve({ stdout, stderr });
       else {
-        const why = signal ? `killed by ${signal}` : `exit code ${code}`;
+        const why = killedBy ? `killed by ${killedBy}` : `exit code ${code}`;
         const last = stderr.trim().split('\n').slice(-3).join(' | ');
         reject(new ToolError(`${bin} failed (${why}): ${last}`, stderr));
       }

@@ -9,19 +9,23 @@ export async function ffmpegGenerate(args: string[]): Promise<void> {
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
 }
 
-/** Writes a VP8 + Opus WebM of `seconds` with a moving test pattern and a tone. */
-export async function makeTestWebm(path: string, seconds = 3): Promise<void> {
+/** Writes a VP8 (or VP9) + Opus WebM of `seconds` with a moving test pattern and a tone. */
+export async function makeTestWebm(
+  path: string,
+  seconds = 3,
+  { size = '320x240', codec = 'vp8' }: { size?: string; codec?: 'vp8' | 'vp9' } = {},
+): Promise<void> {
   await ffmpegGenerate([
     '-f',
     'lavfi',
     '-i',
-    `testsrc2=size=320x240:rate=30:duration=${seconds}`,
+    `testsrc2=size=${size}:rate=30:duration=${seconds}`,
     '-f',
     'lavfi',
     '-i',
     `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
     '-c:v',
-    'libvpx',
+    codec === 'vp9' ? 'libvpx-vp9' : 'libvpx',
     '-b:v',
     '500k',
     '-deadline',

@@ -66,6 +66,10 @@ export async function startTestServer(
     // Fake bots cost nothing: admission by CPU or a per-machine count is tested on its own.
     RECORDER_MAX_PER_WORKER: '16',
     RECORDER_MIN_IDLE_CPU: '0',
+    // HLS costs a transcode per recording: the delivery tests turn it on.
+    HLS_ENABLED: 'false',
+    // Test machines' temp disks can be small; the disk-space tests set their own.
+    RECORDING_MIN_FREE_MB: '64',
     ...(process.env.MEDIASOUP_WORKER_BIN
       ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN }
       : {}),

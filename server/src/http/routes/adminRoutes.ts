@@ -1,7 +1,7 @@
 /** The admin debug view's API: running recorder bots (on every worker), their stats, console and a live preview. */
 import { Router } from 'express';
 import { recordingParams } from '#protocol/rest/recordings';
-import type { RecorderBotJson } from '#protocol/rest/admin';
+import type { RecorderBotJson, StorageReportJson } from '#protocol/rest/admin';
 import type { AppContext } from '../../context';
 import type { RecorderWorkersRepository } from '#db/repositories/RecorderWorkersRepository';
 import { NotFoundError, UnavailableError } from '../../errors';
@@ -28,6 +28,33 @@ export function adminRoutes(
 ): Router {
   const router = Router();
   router.use(authenticate(ctx.authenticator), requireRole('admin'));
+
+  router.get('/storage', async (_req, res) => {
+    const { storage, config } = ctx;
+    const usage = await ctx.recordings.storageUsage(20);
+    const names = new Map<string, string>();
+    for (const { userId } of usage.byOwner) {
+      const user = await ctx.users.findById(userId);
+      if (user) names.set(userId, user.fullName);
+    }
+    const body: StorageReportJson = {
+      backend: storage.backend,
+      encrypted: storage.encrypted,
+      disk: { freeBytes: await storage.freeBytes(), minFreeBytes: config.storage.minFreeBytes },
+      quotaBytes: config.storage.quotaBytes > 0 ? config.storage.quotaBytes : null,
+      total: usage.total,
+      byRoom: usage.byRoom,
+      byOwner: usage.byOwner.map((o) => ({ ...o, fullName: names.get(o.userId) ?? null })),
+      largest: usage.largest.map((row) => ({
+        recordingId: row.id,
+        roomId: row.roomId,
+        title: row.title,
+        bytes: row.storedBytes ?? row.fileSize ?? 0,
+        storage: row.storage,
+      })),
+    };
+    res.json(body);
+  });
 
   router.get('/recorders', async (_req, res) => {
     // Every worker's bots, on every node, from their heartbeat rows; the

@@ -37,6 +37,18 @@ export function recordingJson(
     startedAt: iso(row.startedAt),
     stoppedAt: iso(row.stoppedAt),
     completedAt: iso(row.completedAt),
+    hls: row.hlsStatus
+      ? {
+          status: row.hlsStatus,
+          progress: row.hlsProgress ?? 0,
+          renditions: row.hlsRenditions ?? [],
+          error: row.hlsError,
+        }
+      : null,
+    storage: row.storage,
+    storedBytes: row.storedBytes,
+    integrity: row.integrity,
+    verifiedAt: iso(row.verifiedAt),
     metadata: row.metadata,
   };
 }

@@ -4,8 +4,6 @@
  * trail for users; the slice upload endpoint for the recorder bot. Every
  * user route asks the recording policy through `ctx.recordingAccess`.
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { forwardRequest, wasForwarded } from '../forward';
 import { ELAPSED_HEADER } from '#protocol/recorderPage';
@@ -14,6 +12,9 @@ import { z } from 'zod';
 import type { RecordingRow } from '#db/schema';
 import {
   createShareBody,
+  hlsFileParams,
+  signedStreamQuery,
+  streamQuery,
   listRecordingsQuery,
   recordingParams,
   shareParams,
@@ -47,7 +48,13 @@ import {
   userOf,
 } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
-import { THUMBNAIL_FILE } from '../../recording/recordingFiles';
+import { FINISHED_FILE, THUMBNAIL_FILE } from '../../recording/recordingFiles';
+import type { IntegrityChecker } from '../../delivery/IntegrityChecker';
+import { HLS_DIR, type PostProcessor } from '../../delivery/PostProcessor';
+import { MASTER_PLAYLIST, VARIANT_PLAYLIST } from '../../delivery/hlsTranscode';
+import { rewritePlaylist, type StreamUrlSigner } from '../../delivery/StreamUrlSigner';
+import { sendStored, ifNoneMatch } from '../sendStored';
+import { requireRole } from '../middlewares/authenticate';
 import { auditEntryJson } from './auditJson';
 import { participantsJson, recordingJson } from './recordingJson';
 
@@ -57,14 +64,63 @@ const sliceParams = recordingParams.extend({
   seq: z.coerce.number().int('seq must be an integer').min(0).max(10_000_000),
 });
 const mediaQuery = z.object({ token: z.string().min(1).max(4096) });
+const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
+
+export interface DeliveryRoutesDeps {
+  integrity: IntegrityChecker;
+  postProcessor: PostProcessor;
+  signer: StreamUrlSigner;
+}
 
 export function recordingRoutes(
   ctx: AppContext,
   service: RecordingService,
   hosting: RoomHosting,
+  { integrity, postProcessor, signer }: DeliveryRoutesDeps,
 ): Router {
   const router = Router();
   const access = ctx.recordingAccess;
+  const storage = ctx.storage;
+  const s3 = ctx.config.s3;
+  const storedOptions = {
+    proxy: s3.proxy,
+    presignTtlSeconds: s3.presignTtlSeconds,
+  };
+  const onIntegrityError = (row: RecordingRow) => (error: Error) =>
+    void integrity.markCorrupted(row, error.message).catch(() => {});
+  /** The viewer of a media/stream link, as a principal the policy can judge. */
+  const mediaViewer = async (userId: string) => {
+    const account = await ctx.authenticator.currentAccount(userId);
+    if (!account) throw new ForbiddenError('invalid media link');
+    return { userId: account.id, role: account.role };
+  };
+  const sendWebm = async (
+    req: Request,
+    res: Response,
+    row: RecordingRow,
+    disposition: 'inline' | 'attachment',
+  ) =>
+    sendStored(req, res, storage, row, FINISHED_FILE, {
+      ...storedOptions,
+      contentType: 'video/webm',
+      etag: `"${row.sha256}"`,
+      disposition: { type: disposition, name: downloadName(row) },
+      cacheControl: 'private, no-cache',
+      onIntegrityError: onIntegrityError(row),
+    });
+  /** The master playlist for `viewer`, every variant URL signed for this recording. */
+  const sendMaster = async (res: Response, row: RecordingRow, userId: string) => {
+    requireHls(row);
+    const query = signer.sign(
+      row.id,
+      userId,
+      new Date(Date.now() + ctx.config.hls.urlTtlSeconds * 1000),
+    );
+    const master = await storage.readText(row, `${HLS_DIR}/${MASTER_PLAYLIST}`);
+    res.setHeader('Content-Type', PLAYLIST_TYPE);
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.send(rewritePlaylist(master, (uri) => `${HLS_DIR}/${uri}?${query}`));
+  };
   const forwardTo = (req: Request, res: Response, baseUrl: string) =>
     forwardRequest(req, res, { baseUrl, nodeId: hosting.nodeId });
 
@@ -103,18 +159,96 @@ export function recordingRoutes(
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const { token } = parseInput(mediaQuery, req.query, 'media link');
     const grant = ctx.tokens.verifyMedia(token, id);
-    const account = await ctx.authenticator.currentAccount(grant.userId);
-    if (!account) throw new ForbiddenError('invalid media link');
-    const { row } = await access.require({ userId: account.id, role: account.role }, id, 'view');
-    const file = await readyFile(row);
-    await sendRecordingFile(req, res, file, {
-      etag: `"${row.sha256}"`,
-      disposition: 'inline',
-      name: downloadName(row),
+    const { row } = await access.require(await mediaViewer(grant.userId), id, 'view');
+    requireReady(row);
+    await sendWebm(req, res, row, 'inline');
+  });
+
+  // HLS: the master playlist, for a media link (`?token=`, as <video> and hls.js load it) or a bearer token.
+  router.get('/:id/stream', async (req, res, next) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const { token } = parseInput(streamQuery, req.query, 'stream link');
+    if (!token) {
+      next();
+      return;
+    }
+    const grant = ctx.tokens.verifyMedia(token, id);
+    const { row } = await access.require(await mediaViewer(grant.userId), id, 'view');
+    await sendMaster(res, row, grant.userId);
+  });
+
+  // Variant playlists and segments: opened by the signature the playlist carried (no headers needed).
+  router.get('/:id/hls/:rendition/:file', async (req, res) => {
+    const { id, rendition, file } = parseInput(hlsFileParams, req.params, 'HLS file');
+    const signed = parseInput(signedStreamQuery, req.query, 'stream link');
+    const { userId } = signer.verify(id, signed);
+    // Still asked on every request: a revoked share or deleted account stops the stream.
+    const { row } = await access.require(await mediaViewer(userId), id, 'view');
+    requireHls(row);
+    if (!row.hlsRenditions?.some((r) => r.name === rendition)) {
+      throw new NotFoundError('no such rendition');
+    }
+    const path = `${HLS_DIR}/${rendition}/${file}`;
+    if (file === VARIANT_PLAYLIST) {
+      const query = new URLSearchParams({
+        exp: String(signed.exp),
+        uid: signed.uid,
+        sig: signed.sig,
+      }).toString();
+      const text = await storage.readText(row, path);
+      res.setHeader('Content-Type', PLAYLIST_TYPE);
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.send(rewritePlaylist(text, (uri) => `${uri}?${query}`));
+      return;
+    }
+    await sendStored(req, res, storage, row, path, {
+      ...storedOptions,
+      contentType: file.endsWith('.mp4') ? 'video/mp4' : 'video/iso.segment',
+      // Segments never change under one name: a private cache may keep them while signed.
+      cacheControl: 'private, max-age=3600',
+      onIntegrityError: onIntegrityError(row),
     });
   });
 
   router.use(authenticate(ctx.authenticator));
+
+  router.get('/:id/stream', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const user = userOf(res);
+    const { row } = await access.require(user, id, 'view');
+    await sendMaster(res, row, user.userId);
+  });
+
+  router.post('/:id/verify', requireRole('admin'), async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const user = userOf(res);
+    const { row, level, room } = await access.require(user, id, 'view');
+    requireFinished(row);
+    const outcome = await integrity.verify(row, user.userId);
+    const current = (await ctx.recordings.findById(id)) ?? row;
+    res.json({ ...outcome, recording: recordingJson(current, level, room) });
+  });
+
+  router.post('/:id/reprocess', requireRole('admin'), async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const user = userOf(res);
+    const { row, level, room } = await access.require(user, id, 'view');
+    requireFinished(row);
+    if (row.integrity === 'corrupted') {
+      throw new InvalidStateError(
+        'this recording failed its integrity check; it cannot be reprocessed',
+      );
+    }
+    if (!ctx.config.hls.enabled) throw new InvalidStateError('HLS is turned off (HLS_ENABLED)');
+    const updated = await postProcessor.reprocess(row);
+    await ctx.audit.record({
+      actorUserId: user.userId,
+      action: 'recording.reprocess',
+      recordingId: id,
+      ...requestOrigin(req),
+    });
+    res.status(202).json(recordingJson(updated, level, room));
+  });
 
   router.post('/start', async (req, res) => {
     const input = parseInput(startRecordingBody, req.body, 'recording start');
@@ -222,7 +356,7 @@ export function recordingRoutes(
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
     const { row } = await access.require(user, id, 'download');
-    const file = await readyFile(row);
+    requireReady(row);
     const etag = `"${row.sha256}"`;
     // One audit row per download: a resumed or ranged fetch past the first byte is the same download.
     if (startsAtFirstByte(req) && !ifNoneMatch(req.headers['if-none-match'], etag)) {
@@ -233,18 +367,14 @@ export function recordingRoutes(
         ...requestOrigin(req),
       });
     }
-    await sendRecordingFile(req, res, file, {
-      etag,
-      disposition: 'attachment',
-      name: downloadName(row),
-    });
+    await sendWebm(req, res, row, 'attachment');
   });
 
   router.post('/:id/playback', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
     const { row } = await access.require(user, id, 'view');
-    await readyFile(row);
+    requireReady(row);
     const { token, expiresAt } = ctx.tokens.issueMediaToken(
       { userId: user.userId, recordingId: id },
       ctx.config.auth.mediaUrlTtlSeconds,
@@ -255,8 +385,10 @@ export function recordingRoutes(
       recordingId: id,
       ...requestOrigin(req),
     });
+    const query = `token=${encodeURIComponent(token)}`;
     const body: PlaybackJson = {
-      url: `/api/v1/recordings/${id}/media?token=${encodeURIComponent(token)}`,
+      url: `/api/v1/recordings/${id}/media?${query}`,
+      hlsUrl: row.hlsStatus === 'ready' ? `/api/v1/recordings/${id}/stream?${query}` : null,
       expiresAt: expiresAt.toISOString(),
     };
     res.json(body);
@@ -267,21 +399,14 @@ export function recordingRoutes(
     const { row } = await access.require(userOf(res), id, 'view');
     if (typeof row.metadata.thumbnail !== 'string')
       throw new NotFoundError('this recording has no thumbnail');
-    const path = join(service.recordingDir(row.roomId, row.id), THUMBNAIL_FILE);
-    await stat(path).catch(() => {
-      throw new NotFoundError('this recording has no thumbnail');
-    });
-    // Private: a shared cache must never hand one user's thumbnail to another.
-    res.setHeader('Cache-Control', 'private, max-age=300');
-    await new Promise<void>((resolve, reject) => {
-      res.sendFile(
-        path,
-        { etag: true, lastModified: true, headers: { 'Content-Type': 'image/jpeg' } },
-        (error) => {
-          if (error && !res.headersSent) reject(error);
-          else resolve();
-        },
-      );
+    // Always through here (small): the library page fetches it with its bearer token.
+    await sendStored(req, res, storage, row, THUMBNAIL_FILE, {
+      proxy: true,
+      presignTtlSeconds: s3.presignTtlSeconds,
+      contentType: 'image/jpeg',
+      etag: `"thumb-${row.sha256 ?? row.id}"`,
+      // Private: a shared cache must never hand one user's thumbnail to another.
+      cacheControl: 'private, max-age=300',
     });
   });
 
@@ -385,16 +510,27 @@ function shareJson(s: ShareView): ShareJson {
   };
 }
 
-/** The finished file of a recording, or 409 while it is not ready / 404 when it vanished. */
-async function readyFile(row: RecordingRow): Promise<string> {
-  if (row.status !== 'ready' || !row.filePath || !row.sha256) {
+/** 409 unless the recording is ready and intact (a corrupted file is never served as good). */
+function requireReady(row: RecordingRow): void {
+  if (row.status !== 'ready' || !row.sha256) {
     throw new InvalidStateError(`recording is ${row.status}, not ready`);
   }
-  const path = row.filePath;
-  await stat(path).catch(() => {
-    throw new NotFoundError('recording file is missing');
-  });
-  return path;
+  if (row.integrity === 'corrupted') {
+    throw new InvalidStateError('this recording failed its integrity check and is not served');
+  }
+}
+
+function requireHls(row: RecordingRow): void {
+  requireReady(row);
+  if (row.hlsStatus !== 'ready') {
+    throw new InvalidStateError(`the HLS stream is ${row.hlsStatus ?? 'not made'}, not ready`);
+  }
+}
+
+function requireFinished(row: RecordingRow): void {
+  if (row.status !== 'ready' || !row.sha256) {
+    throw new InvalidStateError(`recording is ${row.status}, not ready`);
+  }
 }
 
 function startsAtFirstByte(req: Request): boolean {
@@ -409,44 +545,4 @@ function downloadName(row: RecordingRow): string {
       .replace(/^_+|_+$/g, '')
       .slice(0, 80) || 'recording';
   return `${safe}-${row.id.slice(0, 8)}.webm`;
-}
-
-function ifNoneMatch(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
-}
-
-/**
- * Sends with Range support; the ETag is the file's SHA-256 (strong), so
- * If-Range works too and If-None-Match answers 304.
- */
-async function sendRecordingFile(
-  req: Request,
-  res: Response,
-  path: string,
-  { etag, disposition, name }: { etag: string; disposition: 'inline' | 'attachment'; name: string },
-): Promise<void> {
-  res.setHeader('ETag', etag);
-  res.setHeader('Cache-Control', 'private, no-cache');
-  if (ifNoneMatch(req.headers['if-none-match'], etag)) {
-    res.status(304).end();
-    return;
-  }
-  if (disposition === 'attachment') res.attachment(name);
-  else res.setHeader('Content-Disposition', `inline; filename="${name}"`);
-  await new Promise<void>((resolve, reject) => {
-    res.sendFile(
-      path,
-      {
-        etag: false,
-        acceptRanges: true,
-        lastModified: false,
-        headers: { 'Content-Type': 'video/webm' },
-      },
-      (error) => {
-        if (error && !res.headersSent) reject(error);
-        else resolve();
-      },
-    );
-  });
 }

@@ -1,0 +1,305 @@
+/**
+ * Post-processing of finished recordings as durable jobs on the queue,
+ * after the WebM is `ready` (downloadable as it is):
+ *
+ *   hls.<node>    transcode to the HLS renditions (H.264/AAC fMP4), seal
+ *                 them when encryption is on, and with a bucket upload them;
+ *   store.<node>  (STORAGE=s3) upload the WebM, thumbnail, metadata.json and
+ *                 HLS tree under {roomId}/{recordingId}/, verify each object
+ *                 (size and SHA-256 read back), then switch the recording
+ *                 to the bucket and remove the local copy.
+ *
+ * The queues are per node because the files are on that node's disk. A
+ * failed attempt is retried with doubling delays; after the last one the
+ * HLS status says `failed` with the reason (the WebM stays served). A job
+ * killed mid-way runs again on restart and starts its step over: every step
+ * writes to a temporary place first and is safe to repeat.
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RecordingRow } from '#db/schema';
+import type { HlsStatusName } from '#protocol/delivery';
+import type { AppContext } from '../context';
+import type { JobQueue } from '../jobs/JobQueue';
+import type { Logger } from '../logger';
+import { FINISHED_FILE } from '../recording/recordingFiles';
+import type { RecordingStorage } from '../storage/RecordingStorage';
+import type { IntegrityChecker } from './IntegrityChecker';
+import { listHlsFiles, renditionsFor, transcodeHls } from './hlsTranscode';
+
+export const HLS_DIR = 'hls';
+
+export interface PostProcessorOptions {
+  ctx: AppContext;
+  queue: JobQueue;
+  nodeId: string;
+  storage: RecordingStorage;
+  integrity: IntegrityChecker;
+  /** Tells viewers the recording changed (its JSON: hls status, storage). */
+  announce: (recordingId: string) => void;
+  /** Progress of the HLS job, pushed to the owner. */
+  onProgress: (row: RecordingRow, status: HlsStatusName, progress: number) => void;
+}
+
+interface RecordingJob {
+  recordingId: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  m4s: 'video/iso.segment',
+  mp4: 'video/mp4',
+  webm: 'video/webm',
+  jpg: 'image/jpeg',
+  json: 'application/json',
+};
+
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+}
+
+/** How often progress is written and pushed while ffmpeg runs. */
+const PROGRESS_INTERVAL_MS = 1000;
+
+export class PostProcessor {
+  readonly #o: PostProcessorOptions;
+  readonly #hlsQueue: string;
+  readonly #storeQueue: string;
+  readonly #log: Logger;
+  /** Jobs running in this process, by recording: waited for on close. */
+  readonly #running = new Map<string, AbortController>();
+
+  constructor(options: PostProcessorOptions) {
+    this.#o = options;
+    this.#hlsQueue = `hls.${options.nodeId}`;
+    this.#storeQueue = `store.${options.nodeId}`;
+    this.#log = options.ctx.logger.child({ module: 'post-processor' });
+  }
+
+  async start(): Promise<void> {
+    const { retryLimit, retryDelaySeconds } = this.#o.ctx.config.postprocess;
+    const policy = {
+      policy: 'singleton' as const,
+      retryLimit,
+      retryDelay: retryDelaySeconds,
+      retryBackoff: true,
+      // Generous: an hour-long lecture at 1/10 of real time is 6 minutes.
+      expireInSeconds: 3 * 3600,
+    };
+    await this.#o.queue.register<RecordingJob>(
+      this.#hlsQueue,
+      policy,
+      (job, attempt) => this.#runHls(job.recordingId, attempt.retryCount),
+      { pollSeconds: 2 },
+    );
+    await this.#o.queue.register<RecordingJob>(
+      this.#storeQueue,
+      policy,
+      (job, attempt) => this.#runStore(job.recordingId, attempt.retryCount),
+      { pollSeconds: 2 },
+    );
+  }
+
+  /** A recording just became `ready`: queue what comes next. */
+  async afterReady(row: RecordingRow): Promise<void> {
+    if (this.#o.ctx.config.hls.enabled) await this.#queueHls(row);
+    else if (this.#o.storage.backend === 's3') await this.#queueStore(row);
+  }
+
+  /** Produces the HLS renditions again (an admin's retry, or after a failure). */
+  async reprocess(row: RecordingRow): Promise<RecordingRow> {
+    const updated = await this.#queueHls(row);
+    return updated ?? row;
+  }
+
+  async #queueHls(row: RecordingRow): Promise<RecordingRow | undefined> {
+    const updated = await this.#o.ctx.recordings.update(row.id, {
+      hlsStatus: 'pending',
+      hlsProgress: 0,
+      hlsError: null,
+    });
+    this.#o.announce(row.id);
+    await this.#o.queue.send(this.#hlsQueue, { recordingId: row.id } satisfies RecordingJob, {
+      singletonKey: row.id,
+    });
+    return updated;
+  }
+
+  async #queueStore(row: Pick<RecordingRow, 'id'>): Promise<void> {
+    await this.#o.queue.send(this.#storeQueue, { recordingId: row.id } satisfies RecordingJob, {
+      singletonKey: row.id,
+    });
+  }
+
+  /** The recording, while it is still ready and not deleted (otherwise the job has nothing to do). */
+  async #live(recordingId: string): Promise<RecordingRow | undefined> {
+    const row = await this.#o.ctx.recordings.findById(recordingId);
+    return row && row.status === 'ready' && row.sha256 ? row : undefined;
+  }
+
+  async #runHls(recordingId: string, retryCount: number): Promise<void> {
+    const row = await this.#live(recordingId);
+    if (!row) return;
+    const { ctx, storage } = this.#o;
+    const log = this.#log.child({ recordingId });
+    const abort = new AbortController();
+    this.#running.set(recordingId, abort);
+    const dir = storage.dirOf(row);
+    const work = join(dir, '.hls-work');
+    const sourceCopy = join(dir, '.hls-source.webm');
+    try {
+      await this.#setHls(row, 'processing', 0);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      // ffmpeg reads a plain file (it may seek): the local WebM itself when
+      // stored as it is, otherwise a verified plaintext copy.
+      let input = storage.localPath(row, FINISHED_FILE);
+      if (row.storage === 's3' || storage.encrypted) {
+        if (row.storage === 's3') {
+          await this.#download(row, sourceCopy);
+        } else {
+          await storage.copyPlain(input, sourceCopy);
+        }
+        input = sourceCopy;
+      }
+      let lastPush = 0;
+      const cfg = ctx.config.hls;
+      const fps = Math.min(60, Math.max(1, Math.round(row.fps ?? ctx.config.recording.fps)));
+      const renditions = await transcodeHls({
+        ffmpeg: ctx.config.tools.ffmpegPath,
+        input,
+        outDir: work,
+        renditions: renditionsFor(row.resolutionHeight ?? 720, cfg.lowHeight),
+        source: {
+          width: row.resolutionWidth ?? 1280,
+          height: row.resolutionHeight ?? 720,
+          durationMs: row.durationMs ?? 0,
+        },
+        fps,
+        segmentSeconds: cfg.segmentSeconds,
+        preset: cfg.preset,
+        signal: abort.signal,
+        onProgress: (fraction) => {
+          const now = Date.now();
+          if (now - lastPush < PROGRESS_INTERVAL_MS) return;
+          lastPush = now;
+          void this.#setHls(row, 'processing', fraction).catch(() => {});
+        },
+      });
+      await rm(sourceCopy, { force: true });
+      if (!(await this.#live(recordingId))) {
+        // Deleted while it was transcoded: nothing of it may stay behind.
+        await rm(dir, { recursive: true, force: true });
+        return;
+      }
+      const files = await listHlsFiles(work);
+      for (const file of files) await storage.seal(join(work, ...file.split('/')));
+      // Swapped in whole: a player never sees half of an old and half of a new tree.
+      await rm(join(dir, HLS_DIR), { recursive: true, force: true });
+      await rename(work, join(dir, HLS_DIR));
+      if (row.storage === 's3') {
+        const objects = storage.objects;
+        if (!objects) throw new Error('recording is in S3 but STORAGE=s3 is not configured here');
+        await objects.deletePrefix(storage.keyOf(row, `${HLS_DIR}/`));
+        for (const file of files) {
+          const rel = `${HLS_DIR}/${file}`;
+          await storage.uploadVerified(row, rel, contentTypeOf(rel));
+        }
+        await rm(join(dir, HLS_DIR), { recursive: true, force: true });
+      }
+      const stored = await this.#storedBytes(row);
+      await ctx.recordings.update(row.id, {
+        hlsStatus: 'ready',
+        hlsProgress: 1,
+        hlsError: null,
+        hlsRenditions: renditions,
+        storedBytes: stored,
+      });
+      this.#o.onProgress(row, 'ready', 1);
+      this.#o.announce(row.id);
+      log.info({ renditions: renditions.map((r) => r.name) }, 'HLS ready');
+    } catch (error) {
+      await rm(work, { recursive: true, force: true });
+      await rm(sourceCopy, { force: true });
+      // Killed by a shutdown, or another attempt is due: the job runs again.
+      if (abort.signal.aborted || retryCount < ctx.config.postprocess.retryLimit) {
+        log.warn({ err: error, attempt: retryCount + 1 }, 'HLS job failed; it will run again');
+        await this.#setHls(row, 'pending', 0).catch(() => {});
+        throw error;
+      }
+      log.error({ err: error }, 'HLS job failed');
+      await ctx.recordings.update(row.id, {
+        hlsStatus: 'failed',
+        hlsError: `HLS failed: ${(error as Error).message}`.slice(0, 2000),
+      });
+      this.#o.onProgress(row, 'failed', 0);
+      this.#o.announce(row.id);
+    } finally {
+      this.#running.delete(recordingId);
+    }
+    // The next step whether or not HLS worked: the WebM must reach the bucket.
+    if (row.storage === 'local' && storage.backend === 's3') await this.#queueStore(row);
+  }
+
+  /** Downloads the WebM from the bucket and checks it against its SHA-256 (a copy is checked). */
+  async #download(row: RecordingRow, dst: string): Promise<void> {
+    const { stream } = await this.#o.storage.open(row, FINISHED_FILE);
+    const { createWriteStream } = await import('node:fs');
+    const { pipeline } = await import('node:stream/promises');
+    await pipeline(stream, createWriteStream(dst, { mode: 0o600 }));
+    const ok = await this.#o.integrity.checkCopy(row, await this.#o.storage.sha256OfLocal(dst));
+    if (!ok) throw new Error('the copy downloaded from the bucket does not match its SHA-256');
+  }
+
+  async #runStore(recordingId: string, retryCount: number): Promise<void> {
+    const row = await this.#live(recordingId);
+    if (!row || row.storage === 's3') return;
+    const { ctx, storage } = this.#o;
+    const log = this.#log.child({ recordingId });
+    try {
+      const files = (await storage.listLocal(row)).filter(
+        (f) => !f.startsWith('.') && !f.includes('/.'),
+      );
+      let total = 0;
+      for (const file of files) {
+        const { size, sha256 } = await storage.uploadVerified(row, file, contentTypeOf(file));
+        // The WebM's hash is the one stored at finalize: a mismatch is a corrupted copy.
+        if (file === FINISHED_FILE && !(await this.#o.integrity.checkCopy(row, sha256))) {
+          throw new Error('the WebM no longer matches the SHA-256 stored when it was finalized');
+        }
+        total += size;
+      }
+      // Only once every object is verified does the recording move; then the disk is freed.
+      await ctx.recordings.update(row.id, { storage: 's3', storedBytes: total });
+      await rm(storage.dirOf(row), { recursive: true, force: true });
+      this.#o.announce(row.id);
+      log.info({ files: files.length, bytes: total }, 'recording moved to the bucket');
+    } catch (error) {
+      if (retryCount < ctx.config.postprocess.retryLimit) {
+        log.warn({ err: error, attempt: retryCount + 1 }, 'upload failed; it will be retried');
+        throw error;
+      }
+      // The recording stays served from this disk; an admin's reprocess tries again.
+      log.error({ err: error }, 'upload failed');
+    }
+  }
+
+  async #setHls(row: RecordingRow, status: HlsStatusName, progress: number): Promise<void> {
+    await this.#o.ctx.recordings.update(row.id, { hlsStatus: status, hlsProgress: progress });
+    this.#o.onProgress(row, status, progress);
+  }
+
+  async #storedBytes(row: RecordingRow): Promise<number> {
+    if (row.storage === 's3') {
+      const keys = await this.#o.storage.objects!.list(this.#o.storage.keyOf(row, ''));
+      let total = 0;
+      for (const key of keys) total += (await this.#o.storage.objects!.head(key))?.size ?? 0;
+      return total;
+    }
+    return this.#o.storage.localBytes(row);
+  }
+
+  /** Kills running ffmpeg processes (their jobs run again on the next start). */
+  close(): void {
+    for (const abort of this.#running.values()) abort.abort();
+  }
+}
