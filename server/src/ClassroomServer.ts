@@ -119,6 +119,12 @@ export class ClassroomServer {
     return this.#url;
   }
 
+  /** Scheduled maintenance (retention, integrity scrub), for an admin's or a test's pass now. */
+  get maintenance(): MaintenanceJobs {
+    if (!this.#maintenance) throw new Error('server not started');
+    return this.#maintenance;
+  }
+
   get context(): AppContext {
     if (!this.#context) throw new Error('server not started');
     return this.#context;

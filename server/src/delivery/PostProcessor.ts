@@ -86,6 +86,10 @@ export class PostProcessor {
       // Generous: an hour-long lecture at 1/10 of real time is 6 minutes.
       expireInSeconds: 3 * 3600,
     };
+    // This node's queues: what is active there died with its previous process.
+    for (const name of [this.#hlsQueue, this.#storeQueue]) {
+      await this.#o.queue.failOrphaned(name, 'the server restarted during this job');
+    }
     await this.#o.queue.register<RecordingJob>(
       this.#hlsQueue,
       policy,
@@ -204,7 +208,8 @@ export class PostProcessor {
           const rel = `${HLS_DIR}/${file}`;
           await storage.uploadVerified(row, rel, contentTypeOf(rel));
         }
-        await rm(join(dir, HLS_DIR), { recursive: true, force: true });
+        // Everything of this recording is in the bucket: nothing stays on this disk.
+        await rm(dir, { recursive: true, force: true });
       }
       const stored = await this.#storedBytes(row);
       await ctx.recordings.update(row.id, {
@@ -220,6 +225,7 @@ export class PostProcessor {
     } catch (error) {
       await rm(work, { recursive: true, force: true });
       await rm(sourceCopy, { force: true });
+      if (row.storage === 's3') await rm(dir, { recursive: true, force: true });
       // Killed by a shutdown, or another attempt is due: the job runs again.
       if (abort.signal.aborted || retryCount < ctx.config.postprocess.retryLimit) {
         log.warn({ err: error, attempt: retryCount + 1 }, 'HLS job failed; it will run again');

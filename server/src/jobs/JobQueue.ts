@@ -116,6 +116,21 @@ export class JobQueue {
     return this.#boss.cancel(name, id);
   }
 
+  /**
+   * Fails (so that it is retried) every job of `name` still `active`: on a
+   * queue only this node works, at start-up those were running when this
+   * node's previous process died, and pg-boss would otherwise hold them
+   * until they expire. Resolves with how many it failed.
+   */
+  async failOrphaned(name: string, reason: string): Promise<number> {
+    if (!(await this.#boss.getQueue(name))) return 0;
+    const jobs = await this.#boss.findJobs(name, { limit: 100_000 });
+    const orphans = jobs.filter((job) => job.state === 'active');
+    for (const job of orphans) await this.#boss.fail(name, job.id, { reason });
+    if (orphans.length > 0) this.#log.warn({ queue: name, count: orphans.length }, reason);
+    return orphans.length;
+  }
+
   /** Keeps a long job's heartbeat fresh (queues declared with `heartbeatSeconds`). */
   touch(name: string, id: string): Promise<unknown> {
     return this.#boss.touch(name, id);

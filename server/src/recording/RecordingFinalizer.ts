@@ -55,6 +55,8 @@ export class RecordingFinalizer {
 
   async start(): Promise<void> {
     const { retryLimit = 2, retryDelaySeconds = 5 } = this.#options;
+    // Only this node works its queue: an active job died with its previous process.
+    await this.#options.queue.failOrphaned(this.#queueName, 'the server restarted during this job');
     await this.#options.queue.register<FinalizeJob>(
       this.#queueName,
       {
