@@ -32,7 +32,12 @@ export class StreamUrlSigner {
   verify(recordingId: string, query: SignedStreamQuery, now = new Date()): { userId: string } {
     const expected = this.#mac(recordingId, query.uid, query.exp);
     const given = Buffer.from(query.sig, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    // Re-encoded as well: base64url's spare bits must not give one MAC several spellings.
+    if (
+      given.length !== expected.length ||
+      !timingSafeEqual(given, expected) ||
+      given.toString('base64url') !== query.sig
+    ) {
       throw new ForbiddenError('invalid stream link');
     }
     if (query.exp * 1000 <= now.getTime()) throw new ForbiddenError('this stream link has expired');

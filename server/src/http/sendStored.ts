@@ -31,9 +31,9 @@ export function ifNoneMatch(header: string | undefined, etag: string): boolean {
   return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
+/** `name` is made of safe characters by the caller (it is a title, sanitized). */
 function dispositionHeader({ type, name }: { type: 'inline' | 'attachment'; name: string }) {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `${type}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  return `${type}; filename="${name.replace(/[^\w.-]/g, '_')}"`;
 }
 
 export async function sendStored(

@@ -93,7 +93,8 @@ export class SliceWriter {
       }
     } catch (error) {
       // Back to the last whole slice: a retry must not land after a torn copy.
-      if (offset > 0) await this.#file.truncate(this.#bytes).catch(() => undefined);
+      // Always: a call may have written some bytes before it threw.
+      await this.#file.truncate(this.#bytes).catch(() => undefined);
       throw error;
     }
     this.#digests[seq] = digest;

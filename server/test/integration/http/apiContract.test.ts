@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { operations, type Operation } from '#protocol/rest/operations';
 import { errorBodySchema } from '#protocol/rest/common';
@@ -120,6 +120,23 @@ const samples: Record<string, () => Sample | Promise<Sample>> = {
       query: { token: new URL(url, t.url).searchParams.get('token')! },
     };
   },
+  streamRecording: () => ({ token: owner.token, path: { id: ready } }),
+  getHlsFile: async () => {
+    const master = await fetch(`${t.url}/api/v1/recordings/${ready}/stream`, {
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
+    const variant = (await master.text()).split('\n').find((l) => l.startsWith('hls/'))!;
+    const url = new URL(variant, `${t.url}/api/v1/recordings/${ready}/stream`);
+    // /api/v1/recordings/{id}/hls/{rendition}/index.m3u8
+    const rendition = url.pathname.split('/').at(-2);
+    return {
+      path: { id: ready, rendition: rendition!, file: 'init.mp4' },
+      query: Object.fromEntries(url.searchParams),
+    };
+  },
+  verifyRecording: () => ({ token: admin.token, path: { id: ready } }),
+  reprocessRecording: () => ({ token: admin.token, path: { id: ready } }),
+  storageReport: () => ({ token: admin.token }),
   getThumbnail: () => ({ token: owner.token, path: { id: ready } }),
   listShares: () => ({ token: owner.token, path: { id: ready } }),
   createShare: () => ({
@@ -204,7 +221,11 @@ beforeAll(async () => {
   launcher = new FakeRecorderBotLauncher(clip);
   t = await startTestServer(
     // The live recording's bot is driven by hand and sends slices only when a case does.
-    { RECORDING_MAX_CONCURRENT: '8', RECORDING_STALL_TIMEOUT_MS: '600000' },
+    {
+      RECORDING_MAX_CONCURRENT: '8',
+      RECORDING_STALL_TIMEOUT_MS: '600000',
+      HLS_ENABLED: 'true',
+    },
     { botLauncher: launcher },
   );
   [admin, owner, student] = [
@@ -214,6 +235,11 @@ beforeAll(async () => {
   ];
   roomId = await t.createRoom(owner, { members: [student] });
   ready = await readyRecording();
+  await vi.waitFor(
+    async () =>
+      expect((await t.server.context.recordings.findById(ready))?.hlsStatus).toBe('ready'),
+    { timeout: 60_000, interval: 100 },
+  );
   const liveRoom = await t.createRoom(owner);
   const started = await fetch(`${t.url}/api/v1/recordings/start`, {
     method: 'POST',
