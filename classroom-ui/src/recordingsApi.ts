@@ -7,6 +7,7 @@
 import type { RecorderBotJson } from '#protocol/rest/admin';
 import type { AuditAction, AuditPageJson } from '#protocol/rest/audit';
 import type {
+  VerifyResultJson,
   PlaybackJson,
   RecordingDetailJson,
   RecordingJson,
@@ -120,41 +121,34 @@ export function playbackUrl(token: string, recordingId: string): Promise<Playbac
   return apiJson(`${recordingPath(recordingId)}/playback`, { method: 'POST', token });
 }
 
-/** Fetches the file with the Bearer header and hands it to the browser as a download. */
+/** Admins: re-hashes the WebM where it is stored. */
+export function verifyRecording(token: string, recordingId: string): Promise<VerifyResultJson> {
+  return apiJson(`${recordingPath(recordingId)}/verify`, { method: 'POST', token });
+}
+
+/** Admins: produces the HLS renditions again. */
+export function reprocessRecording(token: string, recordingId: string): Promise<RecordingJson> {
+  return apiJson(`${recordingPath(recordingId)}/reprocess`, { method: 'POST', token });
+}
+
+/**
+ * Downloads the file through a short-lived download link: the browser
+ * fetches it itself (streamed to disk, however large; from the bucket by a
+ * redirect with STORAGE=s3), so nothing is held in the page's memory.
+ */
 export async function downloadRecording(
   token: string,
   recording: Pick<RecordingJson, 'id' | 'title'>,
 ): Promise<void> {
-  const response = await apiFetch(`${recordingPath(recording.id)}/download`, { token });
-  const blob = await response.blob();
-  const url = URL.createObjectURL(blob);
+  const { downloadUrl } = await playbackUrl(token, recording.id);
+  if (!downloadUrl) throw new Error('you may view this recording, not download it');
   const link = document.createElement('a');
-  link.href = url;
-  link.download =
-    fileNameOf(response.headers.get('Content-Disposition')) ?? `${safeName(recording.title)}.webm`;
+  link.href = downloadUrl;
+  // The server names the file (Content-Disposition); this asks for a download, not a page.
+  link.download = '';
   document.body.appendChild(link);
   link.click();
   link.remove();
-  // The download has started from the blob; give the browser a moment before freeing it.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-function fileNameOf(disposition: string | null): string | null {
-  if (!disposition) return null;
-  const star = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
-  if (star?.[1]) {
-    try {
-      return decodeURIComponent(star[1]);
-    } catch {
-      // Fall back to the plain filename.
-    }
-  }
-  const plain = /filename="?([^";]+)"?/i.exec(disposition);
-  return plain?.[1] ?? null;
-}
-
-function safeName(title: string): string {
-  return title.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'recording';
 }
 
 export async function listShares(token: string, recordingId: string): Promise<ShareJson[]> {

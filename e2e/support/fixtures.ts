@@ -26,12 +26,14 @@ const lowPriorityChromium = fileURLToPath(new URL('./low-priority-chromium.sh', 
  * participants) measures the default 1280x720@30 profile. E2E_RECORDING_*
  * variables override it.
  */
-function e2eServerEnv(): Record<string, string> {
+export function e2eServerEnv(): Record<string, string> {
   return {
     RECORDING_WIDTH: process.env.E2E_RECORDING_WIDTH ?? '640',
     RECORDING_HEIGHT: process.env.E2E_RECORDING_HEIGHT ?? '360',
     RECORDING_FPS: process.env.E2E_RECORDING_FPS ?? '15',
     RECORDING_VIDEO_CODEC: process.env.E2E_RECORDING_VIDEO_CODEC ?? 'vp9',
+    // As in production: every finished recording gets its HLS renditions.
+    HLS_ENABLED: 'true',
   };
 }
 

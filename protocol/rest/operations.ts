@@ -21,6 +21,7 @@ import { roomIdSchema } from './common';
 import {
   createShareBody,
   deletedRecordingSchema,
+  downloadQuery,
   listRecordingsQuery,
   playbackSchema,
   recordingDetailSchema,
@@ -384,13 +385,16 @@ export const operations: readonly Operation[] = [
     operationId: 'downloadRecording',
     method: 'get',
     path: v1('/recordings/{id}/download'),
-    summary: 'The file (download); Range, ETag = SHA-256',
+    summary:
+      'The file (download), with a bearer token or the `?token=` of a download link; Range, ETag = SHA-256; 302 to a presigned URL with STORAGE=s3',
     tag: 'recordings',
     auth: 'user',
     params: recordingParams,
+    query: downloadQuery,
     responses: {
       200: { description: 'The WebM', content: 'video/webm' },
       206: { description: 'A byte range of it', content: 'video/webm' },
+      302: { description: 'A presigned URL of the file in the bucket' },
       304: { description: 'Not modified (If-None-Match)' },
       403: forbidden,
       404: notFound,

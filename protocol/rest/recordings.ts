@@ -188,6 +188,8 @@ export const playbackSchema = z.object({
   url: z.string(),
   /** The HLS master playlist (hls.js or native HLS), once the renditions are ready. */
   hlsUrl: z.string().nullable(),
+  /** The file as an attachment, for a browser download (null without `download` access). */
+  downloadUrl: z.string().nullable(),
   expiresAt: timestamp,
 });
 export type PlaybackJson = z.infer<typeof playbackSchema>;
@@ -212,6 +214,9 @@ export const hlsFileParams = recordingParams.extend({
   rendition: z.string().regex(/^[a-z0-9]{1,16}$/, 'unknown rendition'),
   file: z.string().regex(/^(index\.m3u8|init\.mp4|seg_\d{5,8}\.m4s)$/, 'unknown HLS file'),
 });
+
+/** A download through a media link instead of the Authorization header. */
+export const downloadQuery = z.object({ token: z.string().min(1).max(4096).optional() });
 
 /** The master playlist of a media link (`token`) or, without it, for the bearer token's user. */
 export const streamQuery = z.object({ token: z.string().min(1).max(4096).optional() });

@@ -303,6 +303,10 @@ pipeline = catch_errors gatekeeper proxy-logging cache listing_formats s3api tem
 use = egg:swift#proxy
 # The tempauth account is created on its first PUT (the bucket).
 account_autocreate = true
+# Like a bucket whose CORS rule allows any origin for GET: a browser's
+# hls.js may fetch presigned segments from it (after the app's redirect the
+# request's origin is "null", which is echoed back).
+strict_cors_mode = false
 
 [filter:catch_errors]
 use = egg:swift#catch_errors
@@ -325,6 +329,7 @@ location = ${REGION}
 # No storage_domain: virtual-hosted-style requests are off, so every
 # request is path-style (http://127.0.0.1:port/bucket/key).
 max_bucket_listing = ${listingPageSize}
+cors_preflight_allow_origin = *
 
 [filter:tempauth]
 use = egg:swift#tempauth

@@ -1,7 +1,7 @@
 /**
  * "A recording you may view changed": one Socket.IO connection per page
  * (same origin, the token in the handshake) on which the server pushes
- * `recording-updated`. Unlike the room's signalling channel it reconnects by
+ * `recording-updated` (and, to a recording's owner, `recording-hls-progress`). Unlike the room's signalling channel it reconnects by
  * itself, since it holds no room state; events sent while it was away are
  * lost, so a reconnection is reported as `resumed` and the page reloads.
  */
@@ -11,13 +11,19 @@ import { TypedEventEmitter } from '#room-client/TypedEventEmitter';
 
 export type LiveState = 'connected' | 'disconnected';
 export type RecordingUpdate = ServerEvents['recording-updated'];
+export type HlsProgressUpdate = ServerEvents['recording-hls-progress'];
 
 export interface RecordingUpdatesEvents {
   state: { state: LiveState; resumed: boolean };
   updated: RecordingUpdate;
+  /** The owner's (and admins') view of HLS being made: frequent, not worth a reload. */
+  'hls-progress': HlsProgressUpdate;
 }
 
-type ListenEvents = { 'recording-updated': (payload: RecordingUpdate) => void };
+type ListenEvents = {
+  'recording-updated': (payload: RecordingUpdate) => void;
+  'recording-hls-progress': (payload: HlsProgressUpdate) => void;
+};
 
 /** The live connection of a library or recording page; `close()` when the page goes away. */
 export class RecordingUpdates extends TypedEventEmitter<RecordingUpdatesEvents> {
@@ -42,6 +48,7 @@ export class RecordingUpdates extends TypedEventEmitter<RecordingUpdatesEvents> 
     this.#socket.on('connect_error', () => this.#setState('disconnected', false));
     this.#socket.on('disconnect', () => this.#setState('disconnected', false));
     this.#socket.on('recording-updated', (payload) => this.safeEmit('updated', payload));
+    this.#socket.on('recording-hls-progress', (payload) => this.safeEmit('hls-progress', payload));
   }
 
   get state(): LiveState {

@@ -12,7 +12,7 @@ import { createHeader } from '../components/header';
 import { downloadButton } from '../components/downloadButton';
 import { noticeCard } from '../components/notice';
 import { createPager } from '../components/pager';
-import { showError } from '../components/toast';
+import { showError, showToast } from '../components/toast';
 import { appRoot, h, replaceChildren } from '../dom';
 import { formatBytes, formatDateTime, formatDuration } from '../format';
 import { icon } from '../icons';
@@ -22,7 +22,12 @@ import { RecordingEditor } from '../library/RecordingEditor';
 import { RecordingPlayer } from '../library/RecordingPlayer';
 import { RecordingUpdates } from '../library/RecordingUpdates';
 import { SharePanel } from '../library/SharePanel';
-import { getRecording, recordingAudit } from '../recordingsApi';
+import {
+  getRecording,
+  recordingAudit,
+  reprocessRecording,
+  verifyRecording,
+} from '../recordingsApi';
 import type { Session } from '../session';
 
 const LIVE_COALESCE_MS = 250;
@@ -164,6 +169,7 @@ class RecordingPage {
       // Only after a reconnection: each read of a recording is an audited view.
       if (resumed) this.#schedule(LIVE_COALESCE_MS);
     });
+    this.#live.on('hls-progress', (event) => this.#player.progress(event));
     this.#live.on('updated', (update) => {
       if (update.recordingId !== this.#recordingId) return;
       if (update.deleted) this.#showNotFound();
@@ -285,6 +291,35 @@ class RecordingPage {
       ['Duration', formatDuration(recording.durationSeconds), 'recording-duration'],
       ['Size', formatBytes(recording.fileSize), 'recording-size'],
     ];
+    if (recording.hls) {
+      rows.push([
+        'Streaming',
+        recording.hls.status === 'ready'
+          ? `HLS: ${recording.hls.renditions.map((r) => `${r.height}p`).join(', ')}`
+          : recording.hls.status === 'failed'
+            ? `HLS failed${recording.hls.error ? ` (${recording.hls.error})` : ''}`
+            : `HLS ${recording.hls.status}`,
+        'recording-hls',
+      ]);
+    }
+    if (recording.status === 'ready') {
+      rows.push(
+        [
+          'Stored',
+          recording.storage === 's3' ? 'Object storage' : 'Server disk',
+          'recording-storage',
+        ],
+        [
+          'Integrity',
+          recording.integrity === 'corrupted'
+            ? 'Corrupted: the file no longer matches its checksum'
+            : recording.integrity === 'ok'
+              ? `Verified${recording.verifiedAt ? ` ${formatDateTime(recording.verifiedAt)}` : ''}`
+              : 'Not checked yet',
+          'recording-integrity',
+        ],
+      );
+    }
     if (recording.resolutionWidth && recording.resolutionHeight) {
       rows.push([
         'Video',
@@ -367,7 +402,51 @@ class RecordingPage {
         ),
       );
     }
+    if (this.#session.user.role === 'admin' && recording.status === 'ready') {
+      buttons.push(
+        h(
+          'button',
+          {
+            class: 'btn btn-ghost',
+            type: 'button',
+            'data-testid': 'verify-recording',
+            onclick: () => void this.#adminAction('verify'),
+          },
+          'Verify',
+        ),
+        h(
+          'button',
+          {
+            class: 'btn btn-ghost',
+            type: 'button',
+            'data-testid': 'reprocess-recording',
+            onclick: () => void this.#adminAction('reprocess'),
+          },
+          'Reprocess',
+        ),
+      );
+    }
     replaceChildren(this.#actions, ...buttons);
+  }
+
+  async #adminAction(action: 'verify' | 'reprocess'): Promise<void> {
+    try {
+      if (action === 'verify') {
+        const result = await verifyRecording(this.#session.token, this.#recordingId);
+        showToast(
+          result.integrity === 'ok'
+            ? 'The file matches its checksum.'
+            : `The file is corrupted: ${result.reason ?? 'checksum mismatch'}`,
+          result.integrity === 'ok' ? 'success' : 'error',
+        );
+      } else {
+        await reprocessRecording(this.#session.token, this.#recordingId);
+        showToast('Streaming is being prepared again.', 'info');
+      }
+    } catch (error) {
+      showError(action === 'verify' ? 'Could not verify' : 'Could not reprocess', error);
+    }
+    this.#schedule(0);
   }
 
   #sharePanel(recording: RecordingDetailJson): SharePanel {

@@ -22,8 +22,25 @@ export interface HttpAppOptions {
   health: () => Promise<Record<string, unknown>>;
 }
 
+/**
+ * Origins the pages may fetch media from besides this one: the bucket, when
+ * downloads and segments redirect to presigned URLs (STORAGE=s3 without
+ * S3_PROXY). Path-style: the endpoint's origin; AWS itself: the bucket's
+ * virtual-hosted and path-style hosts.
+ */
+export function storageOrigins(config: AppContext['config']): string[] {
+  if (config.storage.backend !== 's3' || config.s3.proxy) return [];
+  const { endpoint, bucket, region, forcePathStyle } = config.s3;
+  if (endpoint) {
+    const url = new URL(endpoint);
+    return [forcePathStyle ? url.origin : `${url.protocol}//${bucket}.${url.host}`];
+  }
+  return [`https://${bucket}.s3.${region}.amazonaws.com`, `https://s3.${region}.amazonaws.com`];
+}
+
 export function createHttpApp(ctx: AppContext, options: HttpAppOptions): Express {
   const app = express();
+  const mediaOrigins = storageOrigins(ctx.config);
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.http.trustProxy);
 
@@ -49,9 +66,11 @@ export function createHttpApp(ctx: AppContext, options: HttpAppOptions): Express
           // WebSocket); media elements play MediaStreams (blob:/mediastream:).
           'default-src': ["'self'"],
           'script-src': ["'self'"],
-          'connect-src': ["'self'", 'ws:', 'wss:'],
+          'connect-src': ["'self'", 'ws:', 'wss:', ...mediaOrigins],
           'img-src': ["'self'", 'data:', 'blob:'],
-          'media-src': ["'self'", 'blob:', 'mediastream:'],
+          'media-src': ["'self'", 'blob:', 'mediastream:', ...mediaOrigins],
+          // A plain-http bucket (a store on the LAN) must not be "upgraded" to https.
+          'upgrade-insecure-requests': mediaOrigins.some((o) => o.startsWith('http:')) ? null : [],
           'worker-src': ["'self'", 'blob:'],
           'style-src': ["'self'", "'unsafe-inline'"],
         },

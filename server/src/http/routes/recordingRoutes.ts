@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { RecordingRow } from '#db/schema';
 import {
   createShareBody,
+  downloadQuery,
   hlsFileParams,
   signedStreamQuery,
   streamQuery,
@@ -39,7 +40,8 @@ import {
   NotFoundError,
 } from '../../errors';
 import type { RecordingService } from '../../recording/RecordingService';
-import { canChangeShare, canGrant } from '../../access/recordingPolicy';
+import { canChangeShare, canGrant, includesLevel } from '../../access/recordingPolicy';
+import type { UserPrincipal } from '../../auth/tokens';
 import {
   authenticate,
   authenticateRecorder,
@@ -108,6 +110,26 @@ export function recordingRoutes(
       cacheControl: 'private, no-cache',
       onIntegrityError: onIntegrityError(row),
     });
+  /** The file as an attachment; one audit row per download (a resumed or ranged fetch past the first byte is the same one). */
+  const download = async (
+    req: Request,
+    res: Response,
+    user: { userId: string; role: UserPrincipal['role'] },
+  ) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const { row } = await access.require(user, id, 'download');
+    requireReady(row);
+    const etag = `"${row.sha256}"`;
+    if (startsAtFirstByte(req) && !ifNoneMatch(req.headers['if-none-match'], etag)) {
+      await ctx.audit.record({
+        actorUserId: user.userId,
+        action: 'recording.download',
+        recordingId: id,
+        ...requestOrigin(req),
+      });
+    }
+    await sendWebm(req, res, row, 'attachment');
+  };
   /** The master playlist for `viewer`, every variant URL signed for this recording. */
   const sendMaster = async (res: Response, row: RecordingRow, userId: string) => {
     requireHls(row);
@@ -208,6 +230,18 @@ export function recordingRoutes(
       cacheControl: 'private, max-age=3600',
       onIntegrityError: onIntegrityError(row),
     });
+  });
+
+  // A download link (`?token=`): the browser downloads by itself, following a redirect to the bucket.
+  router.get('/:id/download', async (req, res, next) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const { token } = parseInput(downloadQuery, req.query, 'download link');
+    if (!token) {
+      next();
+      return;
+    }
+    const grant = ctx.tokens.verifyMedia(token, id);
+    await download(req, res, await mediaViewer(grant.userId));
   });
 
   router.use(authenticate(ctx.authenticator));
@@ -352,28 +386,12 @@ export function recordingRoutes(
     res.json({ success: true, deletedAt: deletedAt.toISOString() });
   });
 
-  router.get('/:id/download', async (req, res) => {
-    const { id } = parseInput(recordingParams, req.params, 'recording id');
-    const user = userOf(res);
-    const { row } = await access.require(user, id, 'download');
-    requireReady(row);
-    const etag = `"${row.sha256}"`;
-    // One audit row per download: a resumed or ranged fetch past the first byte is the same download.
-    if (startsAtFirstByte(req) && !ifNoneMatch(req.headers['if-none-match'], etag)) {
-      await ctx.audit.record({
-        actorUserId: user.userId,
-        action: 'recording.download',
-        recordingId: id,
-        ...requestOrigin(req),
-      });
-    }
-    await sendWebm(req, res, row, 'attachment');
-  });
+  router.get('/:id/download', (req, res) => download(req, res, userOf(res)));
 
   router.post('/:id/playback', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const user = userOf(res);
-    const { row } = await access.require(user, id, 'view');
+    const { row, level } = await access.require(user, id, 'view');
     requireReady(row);
     const { token, expiresAt } = ctx.tokens.issueMediaToken(
       { userId: user.userId, recordingId: id },
@@ -389,6 +407,9 @@ export function recordingRoutes(
     const body: PlaybackJson = {
       url: `/api/v1/recordings/${id}/media?${query}`,
       hlsUrl: row.hlsStatus === 'ready' ? `/api/v1/recordings/${id}/stream?${query}` : null,
+      downloadUrl: includesLevel(level, 'download')
+        ? `/api/v1/recordings/${id}/download?${query}`
+        : null,
       expiresAt: expiresAt.toISOString(),
     };
     res.json(body);
