@@ -2,7 +2,7 @@
  * Recording benchmark (a benchmark, not a test):
  *
  *   npm run -s bench:recording -- [--participants 2,4] [--seconds 20]
- *       [--width 1280 --height 720 --fps 30 --codec vp8|vp9] [--keep]
+ *       [--width 1280 --height 720 --fps 30 --codec vp8|vp9] [--keep] [--hls]
  *
  * Starts its own ClassroomServer in this process (temporary DATA_DIR, logs
  * at warn on stderr, the real Chromium recorder bot) and, for each
@@ -17,6 +17,10 @@
  * Prints ONE JSON document on stdout; progress goes to stderr. Exits 1 if a
  * run failed (its entry then holds `error`). With --keep, the temporary
  * directory (data, recordings) is left for inspection and each run names its file.
+ * With --hls, each ready recording's HLS renditions are made as in production
+ * (the post-processing job, ffmpeg at nice 19) and the run reports ready → HLS
+ * ready, per recorded minute; without it HLS is off, so that a transcode never
+ * takes CPU from the next run's recording.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -55,6 +59,8 @@ const argsSchema = z.object({
   warm: z.boolean().default(false),
   /** Also start and stop this many short recordings in an empty room: start latency p50. */
   starts: z.coerce.number().int().min(0).max(50).default(0),
+  /** Make the HLS renditions of each recording (the post-processing job) and time them. */
+  hls: z.boolean().default(false),
 });
 type Args = z.output<typeof argsSchema>;
 
@@ -94,6 +100,7 @@ function parseCommand(): Args {
       'crash-after': { type: 'string' },
       warm: { type: 'boolean' },
       starts: { type: 'string' },
+      hls: { type: 'boolean' },
     },
   });
   const parsed = argsSchema.safeParse({ ...values, crashAfter: values['crash-after'] });
@@ -137,12 +144,14 @@ function serverEnv(args: Args, dataDir: string): Record<string, string> {
     SEED_DEMO_USERS: 'false',
     MEDIASOUP_NUM_WORKERS: '1',
     RECORDER_WARM_BROWSERS: args.warm ? '1' : '0',
+    HLS_ENABLED: args.hls ? 'true' : 'false',
     // The benchmark measures the recorder, not admission control.
     RECORDER_MIN_IDLE_CPU: '0',
   };
 }
 
 interface Bench {
+  hls: boolean;
   server: ClassroomServer;
   config: Config;
   admin: AdminClient;
@@ -275,7 +284,40 @@ interface RunResult {
     tiles: number;
   };
   ffmpegSenders?: { cpuPercentEach: number[]; avgCpuPercent: number };
+  /** With --hls: the post-processing job, from `ready` to HLS ready. */
+  hls?: {
+    readyToHlsMs: number;
+    secondsPerRecordedMinute: number;
+    renditions: Array<{ name: string; width: number; height: number; bandwidth: number }>;
+  };
   error?: string;
+}
+
+/** Waits for the recording's HLS job (started at `ready`) and reports its time per recorded minute. */
+async function hlsReport(
+  bench: Bench,
+  recordingId: string,
+  durationSeconds: number,
+): Promise<NonNullable<RunResult['hls']>> {
+  const readyAt = performance.now();
+  const recordings = bench.server.context.recordings;
+  await waitUntil('HLS is ready', 600_000, async () => {
+    const row = await recordings.findById(recordingId);
+    if (row?.hlsStatus === 'failed') throw new Error(`HLS failed: ${row.hlsError}`);
+    return row?.hlsStatus === 'ready';
+  });
+  const ms = performance.now() - readyAt;
+  const row = await recordings.findById(recordingId);
+  return {
+    readyToHlsMs: Math.round(ms),
+    secondsPerRecordedMinute: round(ms / 1000 / (durationSeconds / 60)),
+    renditions: (row?.hlsRenditions ?? []).map(({ name, width, height, bandwidth }) => ({
+      name,
+      width,
+      height,
+      bandwidth,
+    })),
+  };
 }
 
 /** Waits until the embedded worker holds a warm browser (its page loaded and waiting). */
@@ -481,6 +523,7 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     };
     result.chromium = chromiumReport(bot);
     result.page = pageReport(pageSamples);
+    if (bench.hls) result.hls = await hlsReport(bench, started.recordingId, facts.durationSeconds);
     const each = load.participants.map((p) =>
       round((senderMeter.cpuSecondsOf(p.sender.pid ?? -1) / senderMeter.wallSeconds) * 100),
     );
@@ -574,6 +617,7 @@ async function main(): Promise<number> {
       keep: args.keep,
       crashAfter: args.crashAfter,
       warm: args.warm,
+      hls: args.hls,
     };
     const loadavgAtStart = os.loadavg().map((n) => round(n));
     const runs: RunResult[] = [];

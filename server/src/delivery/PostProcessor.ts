@@ -181,6 +181,7 @@ export class PostProcessor {
         fps,
         segmentSeconds: cfg.segmentSeconds,
         preset: cfg.preset,
+        audio: row.audioCodec !== null,
         signal: abort.signal,
         onProgress: (fraction) => {
           const now = Date.now();

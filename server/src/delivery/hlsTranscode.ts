@@ -26,6 +26,9 @@ import { runTool } from '../recording/ffmpeg';
 export const MASTER_PLAYLIST = 'master.m3u8';
 export const VARIANT_PLAYLIST = 'index.m3u8';
 export const INIT_SEGMENT = 'init.mp4';
+/** The one audio rendition every video rendition shares (its folder and group id). */
+export const AUDIO_RENDITION = 'audio';
+export const AUDIO_BITRATE = 128_000;
 
 export type X264Preset = 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium';
 
@@ -37,21 +40,17 @@ export interface RenditionSpec {
   /** CRF with a bitrate cap: a still slide costs little, a busy grid stays watchable. */
   crf: number;
   maxBitrate: number;
-  audioBitrate: number;
 }
 
 /** The recording's own size, and a low-resolution one (`lowHeight`, skipped when not smaller). */
 export function renditionsFor(sourceHeight: number, lowHeight: number): RenditionSpec[] {
-  const list: RenditionSpec[] = [
-    { name: 'source', height: null, crf: 23, maxBitrate: 3_000_000, audioBitrate: 128_000 },
-  ];
+  const list: RenditionSpec[] = [{ name: 'source', height: null, crf: 23, maxBitrate: 3_000_000 }];
   if (lowHeight > 0 && lowHeight < sourceHeight) {
     list.push({
       name: `${lowHeight}p`,
       height: lowHeight,
       crf: 25,
       maxBitrate: 800_000,
-      audioBitrate: 96_000,
     });
   }
   return list;
@@ -67,6 +66,8 @@ export interface TranscodeOptions {
   fps: number;
   segmentSeconds: number;
   preset: X264Preset;
+  /** Whether the source has an audio track (then one shared AAC rendition is made). */
+  audio: boolean;
   /** 0..1 over all renditions. */
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
@@ -78,8 +79,11 @@ export async function transcodeHls(options: TranscodeOptions): Promise<HlsRendit
   const { outDir, renditions } = options;
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true, mode: 0o700 });
-  for (const spec of renditions) {
-    await mkdir(join(outDir, spec.name), { recursive: true, mode: 0o700 });
+  for (const name of [
+    ...renditions.map((r) => r.name),
+    ...(options.audio ? [AUDIO_RENDITION] : []),
+  ]) {
+    await mkdir(join(outDir, name), { recursive: true, mode: 0o700 });
   }
   const { input, source } = options;
   const durationUs = Math.max(1, source.durationMs * 1000);
@@ -97,11 +101,16 @@ export async function transcodeHls(options: TranscodeOptions): Promise<HlsRendit
       },
     },
   );
+  const audio = options.audio ? await measureRendition(join(outDir, AUDIO_RENDITION)) : null;
   const written: HlsRendition[] = [];
-  for (const spec of renditions) written.push(await describeRendition(options, spec));
-  await writeFile(join(outDir, MASTER_PLAYLIST), masterPlaylist(written, options.fps), {
-    mode: 0o600,
-  });
+  for (const spec of renditions) written.push(await describeRendition(options, spec, audio));
+  await writeFile(
+    join(outDir, MASTER_PLAYLIST),
+    masterPlaylist(written, options.fps, audio !== null),
+    {
+      mode: 0o600,
+    },
+  );
   options.onProgress?.(1);
   return written;
 }
@@ -144,11 +153,29 @@ export function codecsString(level: string): string {
 export function transcodeArgs(
   options: Pick<
     TranscodeOptions,
-    'renditions' | 'source' | 'fps' | 'segmentSeconds' | 'preset' | 'outDir'
+    'renditions' | 'source' | 'fps' | 'segmentSeconds' | 'preset' | 'outDir' | 'audio'
   >,
   inputArg: string,
 ): string[] {
   const { renditions, source, fps, segmentSeconds, preset, outDir } = options;
+  const hlsOutput = (dir: string) => [
+    '-f',
+    'hls',
+    '-hls_time',
+    String(segmentSeconds),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_flags',
+    'independent_segments',
+    '-hls_fmp4_init_filename',
+    INIT_SEGMENT,
+    '-hls_segment_filename',
+    join(dir, 'seg_%05d.m4s'),
+    '-y',
+    join(dir, VARIANT_PLAYLIST),
+  ];
   const gop = Math.max(1, Math.round(fps * segmentSeconds));
   const labels = renditions.map((_, i) => `v${i}`);
   const scaled = renditions.map((spec, i) => {
@@ -178,8 +205,7 @@ export function transcodeArgs(
     args.push(
       '-map',
       `[${labels[i]}]`,
-      '-map',
-      '0:a:0?',
+      '-an',
       '-c:v',
       'libx264',
       '-preset',
@@ -202,30 +228,26 @@ export function transcodeArgs(
       '0',
       '-force_key_frames',
       `expr:gte(t,n_forced*${segmentSeconds})`,
+      ...hlsOutput(dir),
+    );
+  }
+  if (options.audio) {
+    // Encoded once for every video rendition; the fast coder is a third of the default's CPU.
+    args.push(
+      '-map',
+      '0:a:0',
+      '-vn',
       '-c:a',
       'aac',
+      '-aac_coder',
+      'fast',
       '-b:a',
-      String(spec.audioBitrate),
+      String(AUDIO_BITRATE),
       '-ac',
       '2',
       '-ar',
       '48000',
-      '-f',
-      'hls',
-      '-hls_time',
-      String(segmentSeconds),
-      '-hls_playlist_type',
-      'vod',
-      '-hls_segment_type',
-      'fmp4',
-      '-hls_flags',
-      'independent_segments',
-      '-hls_fmp4_init_filename',
-      INIT_SEGMENT,
-      '-hls_segment_filename',
-      join(dir, 'seg_%05d.m4s'),
-      '-y',
-      join(dir, VARIANT_PLAYLIST),
+      ...hlsOutput(join(outDir, AUDIO_RENDITION)),
     );
   }
   return args;
@@ -257,13 +279,17 @@ export function parseVariantPlaylist(text: string): ParsedVariant {
   return { segments, mapUri, targetDuration };
 }
 
-async function describeRendition(
-  options: TranscodeOptions,
-  spec: RenditionSpec,
-): Promise<HlsRendition> {
-  const dir = join(options.outDir, spec.name);
+interface MeasuredRendition {
+  peak: number;
+  average: number;
+  seconds: number;
+  segments: number;
+}
+
+/** Peak and average bits per second of a rendition's segments, and its length. */
+async function measureRendition(dir: string): Promise<MeasuredRendition> {
   const playlist = parseVariantPlaylist(await readFile(join(dir, VARIANT_PLAYLIST), 'utf8'));
-  if (playlist.segments.length === 0) throw new Error(`rendition ${spec.name} has no segments`);
+  if (playlist.segments.length === 0) throw new Error(`rendition ${dir} has no segments`);
   let peak = 0;
   let bytes = 0;
   let seconds = 0;
@@ -275,26 +301,52 @@ async function describeRendition(
     if (segment.durationSeconds >= 1) peak = Math.max(peak, (size * 8) / segment.durationSeconds);
   }
   const average = seconds > 0 ? (bytes * 8) / seconds : 0;
+  return { peak: Math.max(peak, average), average, seconds, segments: playlist.segments.length };
+}
+
+/** A video rendition as the master lists it: its bandwidth includes the shared audio's. */
+async function describeRendition(
+  options: TranscodeOptions,
+  spec: RenditionSpec,
+  audio: MeasuredRendition | null,
+): Promise<HlsRendition> {
+  const video = await measureRendition(join(options.outDir, spec.name));
   const { width, height } = outputSize(spec, options.source);
+  const level = h264Level(width, height, options.fps);
   return {
     name: spec.name,
     width,
     height,
-    bandwidth: Math.ceil(Math.max(peak, average)),
-    averageBandwidth: Math.ceil(average),
-    codecs: codecsString(h264Level(width, height, options.fps)),
-    durationSeconds: Math.round(seconds * 1000) / 1000,
-    segments: playlist.segments.length,
+    bandwidth: Math.ceil(video.peak + (audio?.peak ?? 0)),
+    averageBandwidth: Math.ceil(video.average + (audio?.average ?? 0)),
+    codecs: audio ? codecsString(level) : codecsString(level).split(',')[0]!,
+    durationSeconds: Math.round(video.seconds * 1000) / 1000,
+    segments: video.segments,
   };
 }
 
-/** The master playlist, highest rendition first (players start with the first that fits). */
-export function masterPlaylist(renditions: readonly HlsRendition[], fps: number): string {
+/**
+ * The master playlist, highest rendition first (players start with the
+ * first that fits); with `audio`, every video rendition names the one
+ * shared audio rendition's group.
+ */
+export function masterPlaylist(
+  renditions: readonly HlsRendition[],
+  fps: number,
+  audio = false,
+): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  if (audio) {
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${AUDIO_RENDITION}",NAME="Audio",DEFAULT=YES,` +
+        `AUTOSELECT=YES,CHANNELS="2",URI="${AUDIO_RENDITION}/${VARIANT_PLAYLIST}"`,
+    );
+  }
   for (const r of [...renditions].sort((a, b) => b.height - a.height)) {
     lines.push(
       `#EXT-X-STREAM-INF:BANDWIDTH=${r.bandwidth},AVERAGE-BANDWIDTH=${r.averageBandwidth},` +
-        `RESOLUTION=${r.width}x${r.height},FRAME-RATE=${fps.toFixed(3)},CODECS="${r.codecs}"`,
+        `RESOLUTION=${r.width}x${r.height},FRAME-RATE=${fps.toFixed(3)},CODECS="${r.codecs}"` +
+        (audio ? `,AUDIO="${AUDIO_RENDITION}"` : ''),
       `${r.name}/${VARIANT_PLAYLIST}`,
     );
   }

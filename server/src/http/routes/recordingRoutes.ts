@@ -53,7 +53,7 @@ import { parseInput } from '../validate';
 import { FINISHED_FILE, THUMBNAIL_FILE } from '../../recording/recordingFiles';
 import type { IntegrityChecker } from '../../delivery/IntegrityChecker';
 import { HLS_DIR, type PostProcessor } from '../../delivery/PostProcessor';
-import { MASTER_PLAYLIST, VARIANT_PLAYLIST } from '../../delivery/hlsTranscode';
+import { AUDIO_RENDITION, MASTER_PLAYLIST, VARIANT_PLAYLIST } from '../../delivery/hlsTranscode';
 import { rewritePlaylist, type StreamUrlSigner } from '../../delivery/StreamUrlSigner';
 import { sendStored, ifNoneMatch } from '../sendStored';
 import { requireRole } from '../middlewares/authenticate';
@@ -207,7 +207,8 @@ export function recordingRoutes(
     // Still asked on every request: a revoked share or deleted account stops the stream.
     const { row } = await access.require(await mediaViewer(userId), id, 'view');
     requireHls(row);
-    if (!row.hlsRenditions?.some((r) => r.name === rendition)) {
+    // The shared audio rendition is in the tree whenever the recording has sound.
+    if (rendition !== AUDIO_RENDITION && !row.hlsRenditions?.some((r) => r.name === rendition)) {
       throw new NotFoundError('no such rendition');
     }
     const path = `${HLS_DIR}/${rendition}/${file}`;

@@ -133,6 +133,15 @@ describe.each([
     const variants = text.split('\n').filter((l) => l && !l.startsWith('#'));
     expect(variants).toHaveLength(2);
     const base = `${t.url}/api/v1/recordings/${id}/stream`;
+    // One AAC rendition shared by both video renditions, signed like them.
+    const audioUri = /#EXT-X-MEDIA:TYPE=AUDIO,.*URI="([^"]+)"/.exec(text)?.[1];
+    expect(audioUri).toMatch(/^hls\/audio\/index\.m3u8\?exp=\d+&uid=[0-9a-f-]+&sig=/);
+    const audioUrl = new URL(audioUri!, base);
+    const audio = parseVariantPlaylist(await (await fetch(audioUrl)).text());
+    const audioSeconds = audio.segments.reduce((n, s) => n + s.durationSeconds, 0);
+    expect(Math.abs(audioSeconds - CLIP_SECONDS)).toBeLessThan(0.5);
+    const audioSegment = await fetchBytes(new URL(audio.segments[0]!.uri, audioUrl).toString());
+    expect(audioSegment.length).toBeGreaterThan(100);
     for (const variant of variants) {
       expect(variant).toMatch(/^hls\/(source|360p)\/index\.m3u8\?exp=\d+&uid=[0-9a-f-]+&sig=/);
       const variantUrl = new URL(variant, base);

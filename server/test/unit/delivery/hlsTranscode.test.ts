@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HlsRendition } from '#protocol/delivery';
 import {
+  AUDIO_BITRATE,
+  AUDIO_RENDITION,
   INIT_SEGMENT,
   VARIANT_PLAYLIST,
   codecsString,
@@ -84,7 +86,6 @@ describe('renditionsFor', () => {
     expect(list[1]!.height).toBe(360);
     // The low rendition is the cheaper one.
     expect(list[1]!.maxBitrate).toBeLessThan(list[0]!.maxBitrate);
-    expect(list[1]!.audioBitrate).toBeLessThan(list[0]!.audioBitrate);
     expect(list[1]!.crf).toBeGreaterThanOrEqual(list[0]!.crf);
   });
 
@@ -202,6 +203,16 @@ describe('masterPlaylist', () => {
     );
   });
 
+  it('with audio, names the shared audio rendition and every variant joins its group', () => {
+    const lines = masterPlaylist([low, source], 30, true).trimEnd().split('\n');
+    expect(lines[3]).toBe(
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio/index.m3u8"',
+    );
+    const infs = lines.filter((l) => l.startsWith('#EXT-X-STREAM-INF:'));
+    expect(infs).toHaveLength(2);
+    for (const inf of infs) expect(inf.endsWith(',AUDIO="audio"')).toBe(true);
+  });
+
   it('does not reorder its argument, and the order does not depend on it', () => {
     const input = [low, source];
     expect(masterPlaylist(input, 30)).toBe(masterPlaylist([source, low], 30));
@@ -229,6 +240,7 @@ describe('transcodeArgs', () => {
     segmentSeconds: 4,
     preset: 'ultrafast' as const,
     outDir: join('out', 'hls'),
+    audio: false,
   };
   const two = renditionsFor(720, 360);
   const one = renditionsFor(720, 0);
@@ -300,6 +312,20 @@ describe('transcodeArgs', () => {
     }
   });
 
+  it('with audio, one shared AAC rendition is a last output of its own', () => {
+    const args = transcodeArgs({ ...base, renditions: two, audio: true }, 'in.webm');
+    const groups = outputs(args);
+    expect(groups).toHaveLength(3);
+    const audio = groups[2]!;
+    expect(valuesOf(audio, '-map')).toEqual(['0:a:0']);
+    expect(audio).toContain('-vn');
+    expect(valueOf(audio, '-c:a')).toBe('aac');
+    expect(valueOf(audio, '-aac_coder')).toBe('fast');
+    expect(valueOf(audio, '-b:a')).toBe(String(AUDIO_BITRATE));
+    expect(audio.at(-1)).toBe(join(base.outDir, AUDIO_RENDITION, VARIANT_PLAYLIST));
+    expect(valuesOf(args, '-f')).toEqual(['hls', 'hls', 'hls']);
+  });
+
   it('a single rendition uses no split', () => {
     const args = transcodeArgs({ ...base, renditions: one }, 'in.webm');
     const graph = valueOf(args, '-filter_complex');
@@ -337,7 +363,9 @@ describe('transcodeArgs', () => {
       const out = groups[i]!;
       const dir = join(base.outDir, spec.name);
       expect(valueOf(out, '-map')).toBe(`[v${i}]`);
-      expect(valuesOf(out, '-map')).toEqual([`[v${i}]`, '0:a:0?']);
+      // Video only: the one audio rendition is its own output.
+      expect(valuesOf(out, '-map')).toEqual([`[v${i}]`]);
+      expect(out).toContain('-an');
       expect(valueOf(out, '-f')).toBe('hls');
       expect(valueOf(out, '-hls_segment_type')).toBe('fmp4');
       expect(valueOf(out, '-hls_playlist_type')).toBe('vod');
@@ -345,13 +373,11 @@ describe('transcodeArgs', () => {
       expect(valueOf(out, '-hls_segment_filename')).toBe(join(dir, 'seg_%05d.m4s'));
       expect(out.at(-1)).toBe(join(dir, VARIANT_PLAYLIST));
       expect(valueOf(out, '-c:v')).toBe('libx264');
-      expect(valueOf(out, '-c:a')).toBe('aac');
       expect(valueOf(out, '-preset')).toBe('ultrafast');
       expect(valueOf(out, '-profile:v')).toBe('high');
       expect(valueOf(out, '-crf')).toBe(String(spec.crf));
       expect(valueOf(out, '-maxrate')).toBe(String(spec.maxBitrate));
       expect(valueOf(out, '-bufsize')).toBe(String(spec.maxBitrate * 2));
-      expect(valueOf(out, '-b:a')).toBe(String(spec.audioBitrate));
     }
     // The level matches each output's own size.
     expect(valueOf(groups[0]!, '-level:v')).toBe('3.1');
