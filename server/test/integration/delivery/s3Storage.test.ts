@@ -18,6 +18,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { RETENTION_QUEUE } from '#server/jobs/MaintenanceJobs';
 import { recordingDetailSchema, verifyResultSchema } from '#protocol/rest/recordings';
 import { startS3Server, type S3Server } from '../../../../scripts/lib/s3Server';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
@@ -107,7 +109,10 @@ describe('STORAGE=s3, presigned redirects', () => {
 
   beforeAll(async () => {
     launcher = new FakeRecorderBotLauncher(clip);
-    t = await startTestServer(s3Env(), { botLauncher: launcher });
+    t = await startTestServer(
+      s3Env({ RECORDING_AUTO_DELETE: 'true', RECORDING_RETENTION_DAYS: '2' }),
+      { botLauncher: launcher },
+    );
     owner = await t.createUser('instructor');
     admin = await t.createUser('admin');
     id = await storedRecording(t, launcher, owner);
@@ -230,6 +235,28 @@ describe('STORAGE=s3, presigned redirects', () => {
     expect(download.status).toBe(409);
     const audit = await callApi(t.url, `/recordings/${id}/audit?limit=50`, { token: owner.token });
     expect(JSON.stringify(audit.body)).toContain('recording.corrupted');
+  });
+
+  it('retention, a scheduled job on the queue, deletes an expired recording’s objects and audits it', async () => {
+    const old = await storedRecording(t, launcher, owner);
+    const row = (await t.server.context.recordings.findById(old))!;
+    const oldPrefix = `${row.roomId}/${old}/`;
+    await t.server.context.database.db.execute(
+      sql`update recordings set created_at = now() - interval '3 days' where id = ${old}`,
+    );
+    expect(await t.server.maintenance.runNow(RETENTION_QUEUE)).not.toBeNull();
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await t.server.context.recordings.findById(old, { includeDeleted: true }))?.deletedAt,
+        ).not.toBeNull(),
+      { timeout: 60_000, interval: 200 },
+    );
+    expect(await keysUnder(oldPrefix)).toEqual([]);
+    // Recent recordings are kept.
+    expect((await keysUnder(prefix)).length).toBeGreaterThan(5);
+    const audit = await callApi(t.url, `/audit?action=recording.expired`, { token: admin.token });
+    expect(JSON.stringify(audit.body)).toContain(old);
   });
 
   it('delete removes every object of the recording', async () => {
