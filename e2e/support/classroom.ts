@@ -73,3 +73,31 @@ export async function expectVideoPlaying(tile: Locator): Promise<void> {
     .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 })
     .toBeGreaterThan(start + 0.5);
 }
+
+/**
+ * The recording page's player: waits for a duration above `minSeconds`,
+ * seeks (muted) to the middle, plays, and waits until playback is `advance`
+ * seconds past it. Resolves with the middle it sought to.
+ */
+export async function playsFromTheMiddle(
+  page: Page,
+  { minSeconds, advance }: { minSeconds: number; advance: number },
+): Promise<number> {
+  const player = page.getByTestId('recording-player');
+  await expect
+    .poll(() => player.evaluate((v: HTMLVideoElement) => v.duration), { timeout: 20_000 })
+    .toBeGreaterThan(minSeconds);
+  const middle = await player.evaluate(async (v: HTMLVideoElement) => {
+    v.muted = true;
+    const target = v.duration / 2;
+    const seeked = new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
+    v.currentTime = target;
+    await seeked;
+    await v.play();
+    return target;
+  });
+  await expect
+    .poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 })
+    .toBeGreaterThan(middle + advance);
+  return middle;
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../support/fixtures';
-import { joinRoom, uniqueRoomId } from '../support/classroom';
+import { joinRoom, playsFromTheMiddle, uniqueRoomId } from '../support/classroom';
 import { probeFile } from '../support/mediaChecks';
 
 /** Opens a recording's page and waits for it to load (or say it is not there). */
@@ -89,22 +89,7 @@ test('a recording shared with the class is found, played, seeked and downloaded 
     'data-recording-id',
     recordingId,
   );
-  const player = student.page.getByTestId('recording-player');
-  await expect
-    .poll(() => player.evaluate((v: HTMLVideoElement) => v.duration), { timeout: 20_000 })
-    .toBeGreaterThan(4);
-  const middle = await player.evaluate(async (v: HTMLVideoElement) => {
-    v.muted = true;
-    const target = v.duration / 2;
-    const seeked = new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
-    v.currentTime = target;
-    await seeked;
-    await v.play();
-    return target;
-  });
-  await expect
-    .poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 })
-    .toBeGreaterThan(middle + 0.5);
+  await playsFromTheMiddle(student.page, { minSeconds: 4, advance: 0.5 });
 
   // View is not download: no button, and the API refuses it.
   await expect(student.page.getByTestId('recording-download')).toHaveCount(0);

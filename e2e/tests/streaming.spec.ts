@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, e2eServerEnv } from '../support/fixtures';
-import { joinRoom, loginThroughUi, uniqueRoomId } from '../support/classroom';
+import { joinRoom, loginThroughUi, playsFromTheMiddle, uniqueRoomId } from '../support/classroom';
 import { probeFile } from '../support/mediaChecks';
-import { startS3Server, type S3Server } from '../../scripts/lib/s3Server';
+import { s3StorageEnv, startS3Server, type S3Server } from '../../scripts/lib/s3Server';
 import { startTestServer, type TestServer } from '../../server/test/helpers/testServer';
 
 const RECORD_MS = 8_000;
@@ -54,22 +54,8 @@ async function playsHlsFromTheMiddle(page: Page, recordingId: string): Promise<s
   await page.reload();
   const frame = page.getByTestId('recording-player-frame');
   await expect(frame).toHaveAttribute('data-playback', 'hls.js');
+  await playsFromTheMiddle(page, { minSeconds: RECORD_MS / 1000 - 1.5, advance: 1 });
   const player = page.getByTestId('recording-player');
-  await expect
-    .poll(() => player.evaluate((v: HTMLVideoElement) => v.duration), { timeout: 20_000 })
-    .toBeGreaterThan(RECORD_MS / 1000 - 1.5);
-  const middle = await player.evaluate(async (v: HTMLVideoElement) => {
-    v.muted = true;
-    const target = v.duration / 2;
-    const seeked = new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
-    v.currentTime = target;
-    await seeked;
-    await v.play();
-    return target;
-  });
-  await expect
-    .poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 })
-    .toBeGreaterThan(middle + 1);
   expect(
     await player.evaluate((v: HTMLVideoElement) => v.videoWidth),
     'a decoded picture',
@@ -108,13 +94,7 @@ test.describe('with STORAGE=s3', () => {
     s3 = await startS3Server({ bucket: 'e2e-recordings' });
     server = await startTestServer({
       ...e2eServerEnv(),
-      STORAGE: 's3',
-      AWS_S3_BUCKET: s3.bucket,
-      AWS_REGION: s3.region,
-      AWS_ACCESS_KEY_ID: s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3StorageEnv(s3),
     });
     const instructor = await server.createUser('instructor', 'Bucket Instructor');
     const roomId = await server.createRoom(instructor, {

@@ -26,9 +26,9 @@ import {
   statfsSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './freePort';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -75,14 +75,6 @@ export function swiftAvailable(): boolean {
     spawnSync(PYTHON, ['-c', 'import swift.common.middleware.s3api.s3api'], { stdio: 'ignore' })
       .status === 0
   );
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 // statfs magic numbers, to name the filesystem in an error.
@@ -548,5 +540,30 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
     secretAccessKey: layout.secretAccessKey,
     bucket,
     close,
+  };
+}
+
+/** A client of the test store, for tests that look into the bucket (or spoil an object). */
+export function s3ClientFor(server: S3Server): S3Client {
+  return new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** The server's environment for `STORAGE=s3` on the test store. */
+export function s3StorageEnv(server: S3Server): Record<string, string> {
+  return {
+    STORAGE: 's3',
+    AWS_S3_BUCKET: server.bucket,
+    AWS_REGION: server.region,
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    S3_ENDPOINT: server.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
   };
 }

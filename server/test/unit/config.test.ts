@@ -2,17 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configVariableNames, loadConfig } from '#server/config';
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configVariableNames, loadConfig } from '#server/config';
+import { configError } from '../helpers/config';
 
 describe('loadConfig', () => {
   it('an empty environment gives a working embedded setup with the documented defaults', () => {

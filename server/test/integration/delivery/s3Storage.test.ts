@@ -15,13 +15,18 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { RETENTION_QUEUE } from '#server/jobs/MaintenanceJobs';
 import { recordingDetailSchema, verifyResultSchema } from '#protocol/rest/recordings';
-import { startS3Server, type S3Server } from '../../../../scripts/lib/s3Server';
+import {
+  s3ClientFor,
+  s3StorageEnv,
+  startS3Server,
+  type S3Server,
+} from '../../../../scripts/lib/s3Server';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
@@ -40,14 +45,7 @@ beforeAll(async () => {
   clip = join(dir, 'clip.webm');
   await makeTestWebm(clip, 6, { size: '640x480', codec: 'vp9' });
   s3 = await startS3Server({ bucket: 'recordings' });
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  client = s3ClientFor(s3);
 }, 60_000);
 
 afterAll(async () => {
@@ -63,13 +61,7 @@ async function keysUnder(prefix: string): Promise<string[]> {
 
 function s3Env(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    STORAGE: 's3',
-    AWS_S3_BUCKET: s3.bucket,
-    AWS_REGION: s3.region,
-    AWS_ACCESS_KEY_ID: s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
+    ...s3StorageEnv(s3),
     // Swift's s3api takes SSE-S3 when its encryption middleware runs (as here).
     S3_SSE: 'AES256',
     HLS_ENABLED: 'true',

@@ -11,7 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { openDatabase, type DatabaseHandle } from '#db/client';
@@ -19,7 +20,12 @@ import { RecordingsRepository } from '#db/repositories/RecordingsRepository';
 import { UsersRepository } from '#db/repositories/UsersRepository';
 import { createPostgresDatabase, type TemporaryPostgresDatabase } from '#db/test/helpers/databases';
 import { JobQueue } from '#server/jobs/JobQueue';
-import { startS3Server, type S3Server } from '../../../../scripts/lib/s3Server';
+import {
+  s3ClientFor,
+  s3StorageEnv,
+  startS3Server,
+  type S3Server,
+} from '../../../../scripts/lib/s3Server';
 import { startServerProcess, type ServerProcess } from '../../../../scripts/lib/serverProcess';
 
 const NODE_ID = 'store-crash-node';
@@ -38,14 +44,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'store-crash-'));
   postgres = await createPostgresDatabase();
   s3 = await startS3Server({ bucket: 'crash-recordings' });
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  client = s3ClientFor(s3);
 }, 60_000);
 
 afterAll(async () => {
@@ -73,13 +72,7 @@ function start(): Promise<ServerProcess> {
       MEDIASOUP_NUM_WORKERS: '1',
       RECORDER_WARM_BROWSERS: '0',
       HLS_ENABLED: 'false',
-      STORAGE: 's3',
-      AWS_S3_BUCKET: s3.bucket,
-      AWS_REGION: s3.region,
-      AWS_ACCESS_KEY_ID: s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...s3StorageEnv(s3),
       POSTPROCESS_RETRY_DELAY_SECONDS: '1',
       RECORDING_MIN_FREE_MB: '64',
     },
