@@ -17,6 +17,7 @@
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { RecordingRow } from '#db/schema';
 import type { HlsStatusName } from '#protocol/delivery';
 import type { AppContext } from '../context';
@@ -151,19 +152,21 @@ export class PostProcessor {
     const dir = storage.dirOf(row);
     const work = join(dir, '.hls-work');
     const sourceCopy = join(dir, '.hls-source.webm');
+    let sealedInput: Readable | undefined;
     try {
       await this.#setHls(row, 'processing', 0);
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      // ffmpeg reads a plain file (it may seek): the local WebM itself when
-      // stored as it is, otherwise a verified plaintext copy.
-      let input = storage.localPath(row, FINISHED_FILE);
-      if (row.storage === 's3' || storage.encrypted) {
-        if (row.storage === 's3') {
-          await this.#download(row, sourceCopy);
-        } else {
-          await storage.copyPlain(input, sourceCopy);
-        }
+      // The local WebM itself; from the bucket, a downloaded copy checked
+      // against its SHA-256; sealed, its plaintext streamed into ffmpeg
+      // chunk by authenticated chunk (no plaintext copy at rest).
+      let input: string | (() => Readable) = storage.localPath(row, FINISHED_FILE);
+      if (row.storage === 's3') {
+        await this.#download(row, sourceCopy);
         input = sourceCopy;
+      } else if (storage.encrypted) {
+        const body = await storage.openLocal(input);
+        sealedInput = body.stream;
+        input = () => body.stream;
       }
       let lastPush = 0;
       const cfg = ctx.config.hls;
@@ -227,13 +230,18 @@ export class PostProcessor {
       await rm(work, { recursive: true, force: true });
       await rm(sourceCopy, { force: true });
       if (row.storage === 's3') await rm(dir, { recursive: true, force: true });
-      // Killed by a shutdown, or another attempt is due: the job runs again.
-      if (abort.signal.aborted || retryCount < ctx.config.postprocess.retryLimit) {
+      // Killed by a shutdown, or another attempt is due: the job runs again
+      // (not for a file that fails authentication: that does not heal).
+      const corrupted = (error as Error).name === 'IntegrityError';
+      if (!corrupted && (abort.signal.aborted || retryCount < ctx.config.postprocess.retryLimit)) {
         log.warn({ err: error, attempt: retryCount + 1 }, 'HLS job failed; it will run again');
         await this.#setHls(row, 'pending', 0).catch(() => {});
         throw error;
       }
       log.error({ err: error }, 'HLS job failed');
+      if ((error as Error).name === 'IntegrityError') {
+        await this.#o.integrity.markCorrupted(row, (error as Error).message);
+      }
       await ctx.recordings.update(row.id, {
         hlsStatus: 'failed',
         hlsError: `HLS failed: ${(error as Error).message}`.slice(0, 2000),
@@ -241,6 +249,7 @@ export class PostProcessor {
       this.#o.onProgress(row, 'failed', 0);
       this.#o.announce(row.id);
     } finally {
+      sealedInput?.destroy();
       this.#running.delete(recordingId);
     }
     // The next step whether or not HLS worked: the WebM must reach the bucket.

@@ -153,16 +153,6 @@ export class RecordingStorage {
     return { stream, length: Math.max(0, end - start + 1), size };
   }
 
-  /** A plaintext copy of a local file at `dst` (for ffmpeg, which reads files, not sealed ones). */
-  async copyPlain(path: string, dst: string): Promise<void> {
-    if (this.#keys && (await isEncryptedFile(path))) {
-      await decryptFile(path, dst, this.#keys);
-      return;
-    }
-    const { copyFile } = await import('node:fs/promises');
-    await copyFile(path, dst);
-  }
-
   /** Reads one file of a recording (a range of it) from wherever it is stored. */
   async open(row: RecordingRef, file: string, range?: ObjectRange): Promise<StoredBody> {
     if (row.storage === 's3') return this.#requireObjects().get(this.keyOf(row, file), range);
