@@ -8,6 +8,7 @@ import { ApiError, currentUser } from './api';
 import { showError } from './components/toast';
 import { renderAdminAuditPage } from './pages/adminAuditPage';
 import { renderAdminRecordersPage } from './pages/adminRecordersPage';
+import { renderAdminStoragePage } from './pages/adminStoragePage';
 import { renderHomePage } from './pages/homePage';
 import { renderLibraryPage } from './pages/libraryPage';
 import { renderRecordingPage } from './pages/recordingPage';
@@ -74,6 +75,9 @@ async function main(): Promise<void> {
       return;
     case 'admin-audit':
       renderAdminAuditPage(session);
+      return;
+    case 'admin-storage':
+      renderAdminStoragePage(session);
       return;
     default:
       location.replace('/');

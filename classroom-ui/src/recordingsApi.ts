@@ -4,7 +4,7 @@
  * the REST contract in protocol/rest, imported as types only so that zod
  * stays out of the bundle.
  */
-import type { RecorderBotJson } from '#protocol/rest/admin';
+import type { RecorderBotJson, StorageReportJson } from '#protocol/rest/admin';
 import type { AuditAction, AuditPageJson } from '#protocol/rest/audit';
 import type {
   VerifyResultJson,
@@ -119,6 +119,11 @@ export async function recordingThumbnail(
 /** A short-lived URL a <video> element plays directly (the media token is in its query). */
 export function playbackUrl(token: string, recordingId: string): Promise<PlaybackJson> {
   return apiJson(`${recordingPath(recordingId)}/playback`, { method: 'POST', token });
+}
+
+/** Admins: what recordings take, where, and what is left on the disk. */
+export function storageReport(token: string): Promise<StorageReportJson> {
+  return apiJson('/api/v1/admin/storage', { token });
 }
 
 /** Admins: re-hashes the WebM where it is stored. */

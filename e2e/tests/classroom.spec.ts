@@ -146,3 +146,19 @@ test('the recorder debug view is for admins: empty while no bot runs, refused to
   });
   expect(api.status()).toBe(403);
 });
+
+test('the storage view is for admins: where recordings are, free disk, who uses it', async ({
+  classroom,
+  openParticipant,
+}) => {
+  const admin = await openParticipant(await classroom.createUser('admin', 'Stella Storage'));
+  await admin.page.goto('/admin/storage');
+  await expect(admin.page.getByTestId('storage-page')).toHaveAttribute('data-state', 'ready');
+  await expect(admin.page.getByTestId('storage-backend')).toHaveText('This server’s disk');
+  await expect(admin.page.getByTestId('storage-free')).toContainText('floor');
+  await expect(admin.page.getByTestId('storage-by-owner')).toBeVisible();
+
+  const student = await openParticipant(classroom.users.student2);
+  await student.page.goto('/admin/storage');
+  await expect(student.page.getByTestId('forbidden')).toBeVisible();
+});

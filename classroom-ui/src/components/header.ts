@@ -34,6 +34,7 @@ const navLinks: readonly NavLink[] = [
   { href: '/rooms', label: 'My rooms', testId: 'nav-rooms', roles: ['instructor', 'admin'] },
   { href: '/admin/audit', label: 'Audit', testId: 'nav-audit', roles: ['admin'] },
   { href: '/admin/recorders', label: 'Recorder bots', testId: 'nav-recorders', roles: ['admin'] },
+  { href: '/admin/storage', label: 'Storage', testId: 'nav-storage', roles: ['admin'] },
 ];
 
 function isCurrent(href: string): boolean {

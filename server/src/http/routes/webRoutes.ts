@@ -23,7 +23,14 @@ export interface WebRoutesOptions {
 }
 
 type PageName =
-  'home' | 'room' | 'library' | 'recording' | 'rooms' | 'admin-recorders' | 'admin-audit';
+  | 'home'
+  | 'room'
+  | 'library'
+  | 'recording'
+  | 'rooms'
+  | 'admin-recorders'
+  | 'admin-audit'
+  | 'admin-storage';
 
 const titles: Record<PageName, string> = {
   home: 'Classroom',
@@ -33,6 +40,7 @@ const titles: Record<PageName, string> = {
   rooms: 'Classroom · My rooms',
   'admin-recorders': 'Classroom · Recorder bots',
   'admin-audit': 'Classroom · Audit',
+  'admin-storage': 'Classroom · Storage',
 };
 
 function escapeHtml(text: string): string {
@@ -138,6 +146,7 @@ export function webRoutes({
   router.get('/rooms', classroom('rooms'));
   router.get('/admin/recorders', classroom('admin-recorders'));
   router.get('/admin/audit', classroom('admin-audit'));
+  router.get('/admin/storage', classroom('admin-storage'));
   // Whether the recording exists, and whether the caller may see it, is the API's answer (404 for both).
   router.get('/recordings/:id', (req, res) => {
     if (!recordingParams.safeParse(req.params).success) {

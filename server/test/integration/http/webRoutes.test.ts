@@ -48,6 +48,7 @@ describe('webRoutes', () => {
       '/rooms',
       '/admin/recorders',
       '/admin/audit',
+      '/admin/storage',
       '/recorder',
     ]) {
       const response = await fetch(`${base}${path}`);
@@ -66,6 +67,7 @@ describe('webRoutes', () => {
       ['/rooms', 'rooms'],
       ['/admin/recorders', 'admin-recorders'],
       ['/admin/audit', 'admin-audit'],
+      ['/admin/storage', 'admin-storage'],
     ] as const) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(200);
