@@ -3,6 +3,7 @@
  *
  *   npm run -s bench:recording -- [--participants 2,4] [--seconds 20]
  *       [--width 1280 --height 720 --fps 30 --codec vp8|vp9] [--keep] [--hls]
+ *       [--audio loud|mixed]
  *
  * Starts its own ClassroomServer in this process (temporary DATA_DIR, logs
  * at warn on stderr, the real Chromium recorder bot) and, for each
@@ -37,9 +38,10 @@ import type { Interruption, RecordingSession } from '#server/recording/Recording
 import { browsersUnder } from '#recorder-bot/orphanBrowsers';
 import type { RecorderStats } from '#protocol/recorderPage';
 import { CpuMeter, readProcStat, type ProcStat } from '../scripts/lib/procStats';
-import { AdminClient, SyntheticLoad, request } from '../scripts/lib/syntheticParticipants';
+import { AdminClient, SyntheticLoad, request, toneOf } from '../scripts/lib/syntheticParticipants';
 import { BotProcessSampler, type BotProcessReport } from './lib/BotProcessSampler';
 import { probeRecording, type RecordingFileFacts } from './lib/probeRecording';
+import { audioLevels, type AudioLevels } from './lib/audioLevels';
 
 const argsSchema = z.object({
   participants: z
@@ -61,6 +63,12 @@ const argsSchema = z.object({
   starts: z.coerce.number().int().min(0).max(50).default(0),
   /** Make the HLS renditions of each recording (the post-processing job) and time them. */
   hls: z.boolean().default(false),
+  /**
+   * The participants' tone levels: `loud` (every one at −1 dBFS: the mix
+   * must not clip), `mixed` (one at −1, one at −30, the rest at −18: the quiet
+   * one must stay audible); with either, the mix's levels are measured.
+   */
+  audio: z.enum(['loud', 'mixed']).optional(),
 });
 type Args = z.output<typeof argsSchema>;
 
@@ -101,6 +109,7 @@ function parseCommand(): Args {
       warm: { type: 'boolean' },
       starts: { type: 'string' },
       hls: { type: 'boolean' },
+      audio: { type: 'string' },
     },
   });
   const parsed = argsSchema.safeParse({ ...values, crashAfter: values['crash-after'] });
@@ -152,6 +161,7 @@ function serverEnv(args: Args, dataDir: string): Record<string, string> {
 
 interface Bench {
   hls: boolean;
+  audio: 'loud' | 'mixed' | undefined;
   server: ClassroomServer;
   config: Config;
   admin: AdminClient;
@@ -284,6 +294,12 @@ interface RunResult {
     tiles: number;
   };
   ffmpegSenders?: { cpuPercentEach: number[]; avgCpuPercent: number };
+  /** With --audio: the tone levels sent, and the mix's levels as recorded. */
+  audio?: {
+    profile: 'loud' | 'mixed';
+    sentDb: number[];
+    levels: AudioLevels;
+  };
   /** With --hls: the post-processing job, from `ready` to HLS ready. */
   hls?: {
     readyToHlsMs: number;
@@ -291,6 +307,12 @@ interface RunResult {
     renditions: Array<{ name: string; width: number; height: number; bandwidth: number }>;
   };
   error?: string;
+}
+
+/** The tone level (dBFS) of participant `index` under an audio profile. */
+function audioDbOf(profile: 'loud' | 'mixed', index: number): number {
+  if (profile === 'loud') return -1;
+  return index === 0 ? -1 : index === 1 ? -30 : -18;
 }
 
 /** Waits for the recording's HLS job (started at `ready`) and reports its time per recorded minute. */
@@ -412,6 +434,7 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     roomId,
     count: participants,
     log,
+    ...(bench.audio ? { audioDbOf: (i: number) => audioDbOf(bench.audio!, i) } : {}),
     onSenderExit: (p, code) =>
       log(`sender of ${p.participant.displayName} exited (${code}): ${p.stderrTail()}`),
   });
@@ -532,6 +555,18 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     result.chromium = chromiumReport(bot);
     result.page = pageReport(pageSamples);
     if (bench.hls) result.hls = await hlsReport(bench, started.recordingId, facts.durationSeconds);
+    if (bench.audio) {
+      const sentDb = Array.from({ length: participants }, (_, i) => audioDbOf(bench.audio!, i));
+      result.audio = {
+        profile: bench.audio,
+        sentDb,
+        levels: await audioLevels(
+          config.tools.ffmpegPath,
+          row.filePath,
+          sentDb.map((_, i) => toneOf(i)),
+        ),
+      };
+    }
     const each = load.participants.map((p) =>
       round((senderMeter.cpuSecondsOf(p.sender.pid ?? -1) / senderMeter.wallSeconds) * 100),
     );
@@ -626,6 +661,7 @@ async function main(): Promise<number> {
       crashAfter: args.crashAfter,
       warm: args.warm,
       hls: args.hls,
+      audio: args.audio,
     };
     const loadavgAtStart = os.loadavg().map((n) => round(n));
     const runs: RunResult[] = [];

@@ -28,6 +28,13 @@ const PATTERNS = [
   'pal100bars',
 ] as const;
 const FONT_FILE = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+/** ffmpeg's `sine` source peaks at 1/8 of full scale: the default level, as before. */
+const SINE_DEFAULT_DB = 20 * Math.log10(1 / 8);
+
+/** The tone of participant `index` (Hz): each its own, so a mix can be taken apart by frequency. */
+export function toneOf(index: number): number {
+  return 300 + 110 * (index % 16);
+}
 
 export interface ClipOptions {
   /** Participant index (0-based): picks the pattern and the tone. */
@@ -38,6 +45,8 @@ export interface ClipOptions {
   width?: number;
   height?: number;
   fps?: number;
+  /** Level of the participant's tone, dBFS (peak); ffmpeg's sine default is about −18. */
+  audioDb?: number;
   cacheDir?: string;
   ffmpegPath?: string;
 }
@@ -54,9 +63,9 @@ function clipArgs(
   options: Required<Omit<ClipOptions, 'cacheDir' | 'ffmpegPath'>>,
   withText: boolean,
 ) {
-  const { index, label, seconds, width, height, fps } = options;
+  const { index, label, seconds, width, height, fps, audioDb } = options;
   const pattern = PATTERNS[index % PATTERNS.length]!;
-  const frequency = 300 + 110 * (index % 16);
+  const frequency = toneOf(index);
   const filters = [`${pattern}=size=${width}x${height}:rate=${fps}`, 'format=yuv420p'];
   if (withText) {
     // Only characters that need no filtergraph escaping; the clock shows the picture moving.
@@ -70,7 +79,7 @@ function clipArgs(
   return [
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-f', 'lavfi', '-i', filters.join(','),
-    '-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=48000`,
+    '-f', 'lavfi', '-i', `aevalsrc=${(10 ** (audioDb / 20)).toFixed(6)}*sin(2*PI*${frequency}*t):s=48000`,
     '-t', String(seconds), '-map', '0:v', '-map', '1:a',
     // A keyframe every second, so a late consumer (the recorder) gets a picture quickly:
     // ffmpeg's `-c copy` sender cannot answer mediasoup's keyframe requests.
@@ -90,10 +99,11 @@ export async function ensureClip(options: ClipOptions): Promise<string> {
     width = 640,
     height = 360,
     fps = 30,
+    audioDb = SINE_DEFAULT_DB,
     cacheDir = defaultClipCacheDir(),
     ffmpegPath = 'ffmpeg',
   } = options;
-  const recipe = { index, label, seconds, width, height, fps };
+  const recipe = { index, label, seconds, width, height, fps, audioDb };
   const attempts = existsSync(FONT_FILE) ? [true, false] : [false];
   await mkdir(cacheDir, { recursive: true });
   let lastError: unknown;
@@ -214,6 +224,8 @@ export interface SyntheticLoadOptions {
   count: number;
   /** One clip for everyone; by default each participant gets its own. */
   clip?: string;
+  /** Per participant: the clip's tone level (dBFS); default: ffmpeg's sine level. */
+  audioDbOf?: (index: number) => number | undefined;
   /** Display names are `${namePrefix} 1..count`. */
   namePrefix?: string;
   cacheDir?: string;
@@ -270,6 +282,9 @@ export class SyntheticLoad {
           (await ensureClip({
             index,
             label,
+            ...(this.#options.audioDbOf?.(index) !== undefined
+              ? { audioDb: this.#options.audioDbOf(index)! }
+              : {}),
             ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
             ...(this.#options.ffmpegPath ? { ffmpegPath: this.#options.ffmpegPath } : {}),
           })),
