@@ -9,6 +9,12 @@
  *
  * A few simultaneous voices summed at unity clip; the per-track gain leaves
  * headroom and the compressor catches the peaks.
+ *
+ * Each track also has a slow leveller: its loudness (RMS, smoothed over about
+ * a second, measured only while it is above a noise gate) is brought towards
+ * a common target within −12…+18 dB, so that a quiet speaker next to a loud
+ * one stays audible instead of 30 dB under it. Silence keeps the gain it had
+ * (noise is never pumped up), and changes glide over half a second.
  */
 
 interface MixerInput {
@@ -16,6 +22,9 @@ interface MixerInput {
   element: HTMLAudioElement;
   source: MediaStreamAudioSourceNode;
   gain: GainNode;
+  analyser: AnalyserNode;
+  /** Smoothed loudness (dBFS RMS) while above the gate; null until first heard. */
+  levelDb: number | null;
   onEnded: () => void;
 }
 
@@ -25,6 +34,17 @@ export interface AudioMixerOptions {
 
 const SAMPLE_RATE = 48_000;
 const TRACK_GAIN = 0.7;
+/** The leveller's target loudness per speaker (dBFS RMS, before the track gain). */
+const LEVEL_TARGET_DB = -26;
+const LEVEL_MIN_GAIN_DB = -12;
+const LEVEL_MAX_GAIN_DB = 18;
+/** Below this a track is silent (or noise): its gain is left as it is. */
+const LEVEL_GATE_DB = -55;
+const LEVEL_INTERVAL_MS = 100;
+/** Weight of each new measurement in the smoothed level (about a second at 100 ms). */
+const LEVEL_SMOOTHING = 0.1;
+/** Gain changes glide with this time constant (s). */
+const LEVEL_GLIDE_S = 0.5;
 
 /** One AudioContext mixing remote tracks into `track`. */
 export class AudioMixer {
@@ -34,6 +54,8 @@ export class AudioMixer {
   readonly #destination: MediaStreamAudioDestinationNode;
   readonly #inputs = new Map<string, MixerInput>();
   readonly #onError: (message: string) => void;
+  readonly #samples = new Float32Array(1024);
+  #levelTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   constructor({ onError = () => {} }: AudioMixerOptions = {}) {
@@ -105,10 +127,32 @@ export class AudioMixer {
     });
     const source = new MediaStreamAudioSourceNode(this.#context, { mediaStream: stream });
     const gain = new GainNode(this.#context, { gain: TRACK_GAIN });
+    const analyser = new AnalyserNode(this.#context, { fftSize: this.#samples.length });
     source.connect(gain).connect(this.#bus);
+    source.connect(analyser);
     const onEnded = () => this.removeTrack(id);
     track.addEventListener('ended', onEnded);
-    this.#inputs.set(id, { track, element, source, gain, onEnded });
+    this.#inputs.set(id, { track, element, source, gain, analyser, levelDb: null, onEnded });
+    this.#levelTimer ??= setInterval(() => this.#level(), LEVEL_INTERVAL_MS);
+  }
+
+  /** One leveller step for every track (see the module comment). */
+  #level(): void {
+    const now = this.#context.currentTime;
+    for (const input of this.#inputs.values()) {
+      input.analyser.getFloatTimeDomainData(this.#samples);
+      let sum = 0;
+      for (const sample of this.#samples) sum += sample * sample;
+      const rmsDb = 10 * Math.log10(sum / this.#samples.length + 1e-12);
+      if (rmsDb < LEVEL_GATE_DB) continue;
+      input.levelDb =
+        input.levelDb === null ? rmsDb : input.levelDb + LEVEL_SMOOTHING * (rmsDb - input.levelDb);
+      const gainDb = Math.min(
+        LEVEL_MAX_GAIN_DB,
+        Math.max(LEVEL_MIN_GAIN_DB, LEVEL_TARGET_DB - input.levelDb),
+      );
+      input.gain.gain.setTargetAtTime(TRACK_GAIN * 10 ** (gainDb / 20), now, LEVEL_GLIDE_S);
+    }
   }
 
   /** Takes a track out of the mix. Idempotent. */
@@ -119,6 +163,7 @@ export class AudioMixer {
     input.track.removeEventListener('ended', input.onEnded);
     input.source.disconnect();
     input.gain.disconnect();
+    input.analyser.disconnect();
     input.element.pause();
     input.element.srcObject = null;
   }
@@ -127,6 +172,7 @@ export class AudioMixer {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#levelTimer);
     for (const id of [...this.#inputs.keys()]) this.removeTrack(id);
     this.#context.close().catch(() => {});
   }

@@ -15,9 +15,11 @@
  * killed mid-way runs again on restart and starts its step over: every step
  * writes to a temporary place first and is safe to repeat.
  */
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { RecordingRow } from '#db/schema';
 import type { HlsStatusName } from '#protocol/delivery';
 import type { AppContext } from '../context';
@@ -259,8 +261,6 @@ export class PostProcessor {
   /** Downloads the WebM from the bucket and checks it against its SHA-256 (a copy is checked). */
   async #download(row: RecordingRow, dst: string): Promise<void> {
     const { stream } = await this.#o.storage.open(row, FINISHED_FILE);
-    const { createWriteStream } = await import('node:fs');
-    const { pipeline } = await import('node:stream/promises');
     await pipeline(stream, createWriteStream(dst, { mode: 0o600 }));
     const ok = await this.#o.integrity.checkCopy(row, await this.#o.storage.sha256OfLocal(dst));
     if (!ok) throw new Error('the copy downloaded from the bucket does not match its SHA-256');
