@@ -25,7 +25,7 @@ import type { HlsStatusName } from '#protocol/delivery';
 import type { AppContext } from '../context';
 import type { JobQueue } from '../jobs/JobQueue';
 import type { Logger } from '../logger';
-import { FINISHED_FILE } from '../recording/recordingFiles';
+import { FINISHED_FILE, METADATA_FILE, THUMBNAIL_FILE } from '../recording/recordingFiles';
 import type { RecordingStorage } from '../storage/RecordingStorage';
 import type { IntegrityChecker } from './IntegrityChecker';
 import { listHlsFiles, renditionsFor, transcodeHls } from './hlsTranscode';
@@ -155,6 +155,8 @@ export class PostProcessor {
     const work = join(dir, '.hls-work');
     const sourceCopy = join(dir, '.hls-source.webm');
     let sealedInput: Readable | undefined;
+    /** Bytes of the HLS tree uploaded to the bucket (recordings stored there). */
+    let hlsBytes = 0;
     try {
       await this.#setHls(row, 'processing', 0);
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -212,12 +214,12 @@ export class PostProcessor {
         await objects.deletePrefix(storage.keyOf(row, `${HLS_DIR}/`));
         for (const file of files) {
           const rel = `${HLS_DIR}/${file}`;
-          await storage.uploadVerified(row, rel, contentTypeOf(rel));
+          hlsBytes += (await storage.uploadVerified(row, rel, contentTypeOf(rel))).size;
         }
         // Everything of this recording is in the bucket: nothing stays on this disk.
         await rm(dir, { recursive: true, force: true });
       }
-      const stored = await this.#storedBytes(row);
+      const stored = await this.#storedBytes(row, hlsBytes);
       await ctx.recordings.update(row.id, {
         hlsStatus: 'ready',
         hlsProgress: 1,
@@ -304,14 +306,14 @@ export class PostProcessor {
     this.#o.onProgress(row, status, progress);
   }
 
-  async #storedBytes(row: RecordingRow): Promise<number> {
-    if (row.storage === 's3') {
-      const keys = await this.#o.storage.objects!.list(this.#o.storage.keyOf(row, ''));
-      let total = 0;
-      for (const key of keys) total += (await this.#o.storage.objects!.head(key))?.size ?? 0;
-      return total;
+  /** Bytes of every finished file: on this disk, or in the bucket (its HLS tree just uploaded). */
+  async #storedBytes(row: RecordingRow, hlsBytes: number): Promise<number> {
+    if (row.storage !== 's3') return this.#o.storage.localBytes(row);
+    let total = hlsBytes;
+    for (const file of [FINISHED_FILE, THUMBNAIL_FILE, METADATA_FILE]) {
+      total += (await this.#o.storage.sizeOf(row, file)) ?? 0;
     }
-    return this.#o.storage.localBytes(row);
+    return total;
   }
 
   /** Kills running ffmpeg processes (their jobs run again on the next start). */

@@ -10,7 +10,7 @@ import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { probe, runTool, type ProbeResult } from './ffmpeg';
-import { THUMBNAIL_FILE } from './recordingFiles';
+import { METADATA_FILE, THUMBNAIL_FILE } from './recordingFiles';
 
 export interface FinalizeOptions {
   ffmpeg: string;
@@ -135,7 +135,7 @@ export async function finalizeRecording(options: FinalizeOptions): Promise<Final
     thumbnailPath = null;
   }
 
-  const metadataPath = join(dir, 'metadata.json');
+  const metadataPath = join(dir, METADATA_FILE);
   await writeFile(
     metadataPath,
     `${JSON.stringify({ ...options.metadata, file: { size, sha256 }, probe: facts }, null, 2)}\n`,

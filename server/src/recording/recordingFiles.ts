@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 export const FINISHED_FILE = 'recording.webm';
 export const THUMBNAIL_FILE = 'thumbnail.jpg';
+export const METADATA_FILE = 'metadata.json';
 
 export function recordingDir(storageDir: string, roomId: string, recordingId: string): string {
   return join(storageDir, roomId, recordingId);

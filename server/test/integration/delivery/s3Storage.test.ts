@@ -201,6 +201,12 @@ describe('STORAGE=s3, presigned redirects', () => {
     expect(await keysUnder(`${prefix}hls/`)).toEqual(before);
     const row = (await t.server.context.recordings.findById(id))!;
     await expect(stat(t.server.context.storage.dirOf(row))).rejects.toThrow();
+    // What the recording says it stores is what the bucket holds for it.
+    const listed = await client.send(
+      new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }),
+    );
+    const bytes = (listed.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0);
+    expect(row.storedBytes).toBe(bytes);
   });
 
   it('a corrupted object is found by verify, audited, and no longer served', async () => {
