@@ -11,18 +11,10 @@
  * Prints `{checked, reencrypted}` as JSON; exit code 1 on any failure.
  */
 import 'dotenv/config';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '#server/config';
 import { KeyRing, isEncryptedFile, reencryptFile } from '#server/storage/encryptedFile';
-
-async function* filesUnder(dir: string): AsyncGenerator<string> {
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* filesUnder(path);
-    else if (entry.isFile() && !entry.name.startsWith('.')) yield path;
-  }
-}
+import { listFiles } from '#server/storage/listFiles';
 
 async function rekey(): Promise<void> {
   const config = loadConfig();
@@ -31,7 +23,11 @@ async function rekey(): Promise<void> {
   const keys = new KeyRing(current, previous);
   let checked = 0;
   let reencrypted = 0;
-  for await (const path of filesUnder(config.recording.storageDir)) {
+  const root = config.recording.storageDir;
+  for (const file of await listFiles(root)) {
+    // Files being written (slices, temporary copies) are not sealed; dot-files are work in progress.
+    if (file.split('/').some((part) => part.startsWith('.'))) continue;
+    const path = join(root, ...file.split('/'));
     if (!(await isEncryptedFile(path))) continue;
     checked += 1;
     if (await reencryptFile(path, keys)) reencrypted += 1;

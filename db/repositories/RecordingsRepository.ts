@@ -22,6 +22,7 @@ import {
   recordings,
   roomMembers,
   rooms,
+  users,
   type RecordingParticipantRow,
   type RecordingRow,
   type RecordingStatus,
@@ -73,6 +74,10 @@ export class ActiveRecordingExistsError extends Error {
 export type RecordingPatch = Partial<
   Omit<RecordingRow, 'id' | 'roomId' | 'startedBy' | 'createdAt' | 'status'>
 >;
+
+/** Bytes a recording takes: what its finished files store, or what its slices wrote so far. */
+const recordingBytes = sql`coalesce(${recordings.storedBytes}, ${recordings.fileSize}, 0)`;
+const totalBytes = sql<string>`coalesce(sum(${recordingBytes}), 0)`;
 
 /** Reads and writes `recordings` and `recording_participants`. */
 export class RecordingsRepository {
@@ -282,6 +287,22 @@ export class RecordingsRepository {
       .limit(limit);
   }
 
+  /**
+   * Marks a recording corrupted (checked at `at`); true only for the call
+   * that changed it, so that one mismatch is reported once however many
+   * checks find it at the same time.
+   */
+  async markCorrupted(id: string, at: Date): Promise<boolean> {
+    const changed = await this.#db
+      .update(recordings)
+      .set({ integrity: 'corrupted', verifiedAt: at })
+      .where(and(eq(recordings.id, id), sql`${recordings.integrity} <> 'corrupted'`))
+      .returning({ id: recordings.id });
+    if (changed.length > 0) return true;
+    await this.#db.update(recordings).set({ verifiedAt: at }).where(eq(recordings.id, id));
+    return false;
+  }
+
   /** Ready recordings, least recently verified first (never verified before all others). */
   async findForScrub(limit: number): Promise<RecordingRow[]> {
     return this.#db
@@ -298,9 +319,7 @@ export class RecordingsRepository {
    */
   async bytesOwnedBy(ownerId: string): Promise<number> {
     const [row] = await this.#db
-      .select({
-        bytes: sql<string>`coalesce(sum(coalesce(${recordings.storedBytes}, ${recordings.fileSize}, 0)), 0)`,
-      })
+      .select({ bytes: totalBytes })
       .from(recordings)
       .where(and(eq(recordings.startedBy, ownerId), isNull(recordings.deletedAt)));
     return Number(row?.bytes ?? 0);
@@ -309,11 +328,11 @@ export class RecordingsRepository {
   /** What the recordings take, per room, per owner, and the largest ones (not deleted). */
   async storageUsage(largest: number): Promise<{
     byRoom: Array<{ roomId: string; bytes: number; recordings: number }>;
-    byOwner: Array<{ userId: string; bytes: number; recordings: number }>;
+    byOwner: Array<{ userId: string; fullName: string | null; bytes: number; recordings: number }>;
     largest: RecordingRow[];
     total: { bytes: number; recordings: number; local: number; s3: number };
   }> {
-    const bytes = sql<string>`coalesce(sum(coalesce(${recordings.storedBytes}, ${recordings.fileSize}, 0)), 0)`;
+    const bytes = totalBytes;
     const live = isNull(recordings.deletedAt);
     const byRoom = await this.#db
       .select({ roomId: recordings.roomId, bytes, recordings: count() })
@@ -322,16 +341,22 @@ export class RecordingsRepository {
       .groupBy(recordings.roomId)
       .orderBy(desc(bytes));
     const byOwner = await this.#db
-      .select({ userId: recordings.startedBy, bytes, recordings: count() })
+      .select({
+        userId: recordings.startedBy,
+        fullName: users.fullName,
+        bytes,
+        recordings: count(),
+      })
       .from(recordings)
+      .leftJoin(users, eq(users.id, recordings.startedBy))
       .where(live)
-      .groupBy(recordings.startedBy)
+      .groupBy(recordings.startedBy, users.fullName)
       .orderBy(desc(bytes));
     const top = await this.#db
       .select()
       .from(recordings)
       .where(live)
-      .orderBy(desc(sql`coalesce(${recordings.storedBytes}, ${recordings.fileSize}, 0)`))
+      .orderBy(desc(recordingBytes))
       .limit(largest);
     const [totals] = await this.#db
       .select({

@@ -344,14 +344,12 @@ export class ClassroomServer {
       const roomDirectory = roomDirectoryFrom(rooms);
       const integrity = new IntegrityChecker({
         ctx,
-        storage: ctx.storage,
         announce: (id) => this.#recording?.announce(id),
       });
       this.#postProcessor = new PostProcessor({
         ctx,
         queue: this.#jobs,
         nodeId,
-        storage: ctx.storage,
         integrity,
         announce: (id) => this.#recording?.announce(id),
         onProgress: (row, status, progress) =>

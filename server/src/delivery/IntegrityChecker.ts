@@ -25,13 +25,9 @@ export class IntegrityChecker {
   readonly #announce: (recordingId: string) => void;
   readonly #log: Logger;
 
-  constructor(options: {
-    ctx: AppContext;
-    storage: RecordingStorage;
-    announce: (recordingId: string) => void;
-  }) {
+  constructor(options: { ctx: AppContext; announce: (recordingId: string) => void }) {
     this.#ctx = options.ctx;
-    this.#storage = options.storage;
+    this.#storage = options.ctx.storage;
     this.#announce = options.announce;
     this.#log = options.ctx.logger.child({ module: 'integrity' });
   }
@@ -77,10 +73,8 @@ export class IntegrityChecker {
     return outcome;
   }
 
-  async markCorrupted(row: Pick<RecordingRow, 'id' | 'integrity'>, reason: string): Promise<void> {
-    const current = await this.#ctx.recordings.findById(row.id);
-    await this.#ctx.recordings.update(row.id, { integrity: 'corrupted', verifiedAt: new Date() });
-    if (current?.integrity === 'corrupted') return;
+  async markCorrupted(row: Pick<RecordingRow, 'id'>, reason: string): Promise<void> {
+    if (!(await this.#ctx.recordings.markCorrupted(row.id, new Date()))) return;
     this.#log.error({ recordingId: row.id, reason }, 'recording is corrupted');
     await this.#ctx.audit.record({
       action: 'recording.corrupted',

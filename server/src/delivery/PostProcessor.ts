@@ -15,6 +15,7 @@
  * killed mid-way runs again on restart and starts its step over: every step
  * writes to a temporary place first and is safe to repeat.
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,7 +29,8 @@ import type { Logger } from '../logger';
 import { FINISHED_FILE, METADATA_FILE, THUMBNAIL_FILE } from '../recording/recordingFiles';
 import type { RecordingStorage } from '../storage/RecordingStorage';
 import type { IntegrityChecker } from './IntegrityChecker';
-import { listHlsFiles, renditionsFor, transcodeHls } from './hlsTranscode';
+import { listFiles } from '../storage/listFiles';
+import { renditionsFor, transcodeHls } from './hlsTranscode';
 
 export const HLS_DIR = 'hls';
 
@@ -36,7 +38,6 @@ export interface PostProcessorOptions {
   ctx: AppContext;
   queue: JobQueue;
   nodeId: string;
-  storage: RecordingStorage;
   integrity: IntegrityChecker;
   /** Tells viewers the recording changed (its JSON: hls status, storage). */
   announce: (recordingId: string) => void;
@@ -65,15 +66,15 @@ export function contentTypeOf(file: string): string {
 const PROGRESS_INTERVAL_MS = 1000;
 
 export class PostProcessor {
-  readonly #o: PostProcessorOptions;
+  readonly #o: PostProcessorOptions & { storage: RecordingStorage };
   readonly #hlsQueue: string;
   readonly #storeQueue: string;
   readonly #log: Logger;
-  /** Jobs running in this process, by recording: waited for on close. */
+  /** HLS jobs running in this process, by recording: aborted on close. */
   readonly #running = new Map<string, AbortController>();
 
   constructor(options: PostProcessorOptions) {
-    this.#o = options;
+    this.#o = { ...options, storage: options.ctx.storage };
     this.#hlsQueue = `hls.${options.nodeId}`;
     this.#storeQueue = `store.${options.nodeId}`;
     this.#log = options.ctx.logger.child({ module: 'post-processor' });
@@ -126,14 +127,17 @@ export class PostProcessor {
       hlsError: null,
     });
     this.#o.announce(row.id);
-    await this.#o.queue.send(this.#hlsQueue, { recordingId: row.id } satisfies RecordingJob, {
-      singletonKey: row.id,
-    });
+    await this.#send(this.#hlsQueue, row);
     return updated;
   }
 
   async #queueStore(row: Pick<RecordingRow, 'id'>): Promise<void> {
-    await this.#o.queue.send(this.#storeQueue, { recordingId: row.id } satisfies RecordingJob, {
+    await this.#send(this.#storeQueue, row);
+  }
+
+  /** One job per recording and queue at a time (a second one waits, then finds it done). */
+  async #send(queue: string, row: Pick<RecordingRow, 'id'>): Promise<void> {
+    await this.#o.queue.send(queue, { recordingId: row.id } satisfies RecordingJob, {
       singletonKey: row.id,
     });
   }
@@ -203,7 +207,7 @@ export class PostProcessor {
         await rm(dir, { recursive: true, force: true });
         return;
       }
-      const files = await listHlsFiles(work);
+      const files = await listFiles(work);
       for (const file of files) await storage.seal(join(work, ...file.split('/')));
       // Swapped in whole: a player never sees half of an old and half of a new tree.
       await rm(join(dir, HLS_DIR), { recursive: true, force: true });
@@ -243,7 +247,7 @@ export class PostProcessor {
         throw error;
       }
       log.error({ err: error }, 'HLS job failed');
-      if ((error as Error).name === 'IntegrityError') {
+      if (corrupted) {
         await this.#o.integrity.markCorrupted(row, (error as Error).message);
       }
       await ctx.recordings.update(row.id, {
@@ -260,11 +264,13 @@ export class PostProcessor {
     if (row.storage === 'local' && storage.backend === 's3') await this.#queueStore(row);
   }
 
-  /** Downloads the WebM from the bucket and checks it against its SHA-256 (a copy is checked). */
+  /** Downloads the WebM from the bucket, hashed on the way, and checks it (a copy is checked). */
   async #download(row: RecordingRow, dst: string): Promise<void> {
     const { stream } = await this.#o.storage.open(row, FINISHED_FILE);
+    const hash = createHash('sha256');
+    stream.on('data', (chunk: Buffer) => hash.update(chunk));
     await pipeline(stream, createWriteStream(dst, { mode: 0o600 }));
-    const ok = await this.#o.integrity.checkCopy(row, await this.#o.storage.sha256OfLocal(dst));
+    const ok = await this.#o.integrity.checkCopy(row, hash.digest('hex'));
     if (!ok) throw new Error('the copy downloaded from the bucket does not match its SHA-256');
   }
 

@@ -17,7 +17,7 @@
  * output), at low priority (nice 19) so that live recordings on the same
  * machine keep their frames.
  */
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { HlsRendition } from '#protocol/delivery';
@@ -351,18 +351,4 @@ export function masterPlaylist(
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Every file of an HLS tree, relative to its root (for upload and sealing). */
-export async function listHlsFiles(outDir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(outDir, { withFileTypes: true })) {
-    if (entry.isFile()) found.push(entry.name);
-    else if (entry.isDirectory()) {
-      for (const name of await readdir(join(outDir, entry.name))) {
-        found.push(`${entry.name}/${name}`);
-      }
-    }
-  }
-  return found.sort();
 }

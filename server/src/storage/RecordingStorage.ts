@@ -10,8 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { mkdir, rm, stat, statfs } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RecordingRow } from '#db/schema';
@@ -25,8 +25,8 @@ import {
   encryptFile,
   isEncryptedFile,
   readHeader,
-  reencryptFile,
 } from './encryptedFile';
+import { listFiles } from './listFiles';
 import type { ObjectRange, ObjectStore } from './ObjectStore';
 
 export interface StoredBody {
@@ -116,16 +116,6 @@ export class RecordingStorage {
     return encryptedSize;
   }
 
-  /** Re-encrypts a local file written under an older key (rotation); true when it changed. */
-  async rekey(path: string): Promise<boolean> {
-    if (!this.#keys) return false;
-    if (!(await isEncryptedFile(path))) {
-      await this.seal(path);
-      return true;
-    }
-    return reencryptFile(path, this.#keys);
-  }
-
   /** Plaintext size of a local file (sealed or not), or null when it is missing. */
   async localSize(path: string): Promise<number | null> {
     try {
@@ -196,19 +186,8 @@ export class RecordingStorage {
   }
 
   /** Every file of a recording's local directory, relative to it, with `/` separators. */
-  async listLocal(row: Pick<RecordingRow, 'id' | 'roomId'>): Promise<string[]> {
-    const root = this.dirOf(row);
-    const found: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const entry of entries) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else if (entry.isFile()) found.push(relative(root, path).split(sep).join('/'));
-      }
-    };
-    await walk(root);
-    return found.sort();
+  listLocal(row: Pick<RecordingRow, 'id' | 'roomId'>): Promise<string[]> {
+    return listFiles(this.dirOf(row));
   }
 
   /**
@@ -253,7 +232,7 @@ export class RecordingStorage {
   async removeAll(row: Pick<RecordingRow, 'id' | 'roomId'>): Promise<number> {
     await rm(this.dirOf(row), { recursive: true, force: true });
     if (!this.#objects) return 0;
-    const count = await this.#objects.deletePrefix(`${row.roomId}/${row.id}/`);
+    const count = await this.#objects.deletePrefix(this.keyOf(row, ''));
     if (count > 0) this.#log.debug({ recordingId: row.id, count }, 'objects deleted');
     return count;
   }

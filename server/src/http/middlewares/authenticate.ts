@@ -25,11 +25,19 @@ function bearer(header: string | undefined): string {
   return match[1];
 }
 
+/** The user of a request's bearer token (401 without one, 403 for another kind of token). */
+export async function userFromBearer(
+  authenticator: Authenticator,
+  req: Request,
+): Promise<UserPrincipal> {
+  const principal = await authenticator.authenticate(bearer(req.headers.authorization));
+  if (principal.kind !== 'user') throw new ForbiddenError('a user token is required');
+  return principal;
+}
+
 export function authenticate(authenticator: Authenticator): RequestHandler {
   return async (req, res, next) => {
-    const principal = await authenticator.authenticate(bearer(req.headers.authorization));
-    if (principal.kind !== 'user') throw new ForbiddenError('a user token is required');
-    res.locals.principal = principal;
+    res.locals.principal = await userFromBearer(authenticator, req);
     next();
   };
 }

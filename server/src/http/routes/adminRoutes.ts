@@ -32,11 +32,6 @@ export function adminRoutes(
   router.get('/storage', async (_req, res) => {
     const { storage, config } = ctx;
     const usage = await ctx.recordings.storageUsage(20);
-    const names = new Map<string, string>();
-    for (const { userId } of usage.byOwner) {
-      const user = await ctx.users.findById(userId);
-      if (user) names.set(userId, user.fullName);
-    }
     const body: StorageReportJson = {
       backend: storage.backend,
       encrypted: storage.encrypted,
@@ -44,7 +39,7 @@ export function adminRoutes(
       quotaBytes: config.storage.quotaBytes > 0 ? config.storage.quotaBytes : null,
       total: usage.total,
       byRoom: usage.byRoom,
-      byOwner: usage.byOwner.map((o) => ({ ...o, fullName: names.get(o.userId) ?? null })),
+      byOwner: usage.byOwner,
       largest: usage.largest.map((row) => ({
         recordingId: row.id,
         roomId: row.roomId,

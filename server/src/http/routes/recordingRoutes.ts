@@ -41,22 +41,22 @@ import {
 } from '../../errors';
 import type { RecordingService } from '../../recording/RecordingService';
 import { canChangeShare, canGrant, includesLevel } from '../../access/recordingPolicy';
-import type { UserPrincipal } from '../../auth/tokens';
 import {
   authenticate,
   authenticateRecorder,
   recorderOf,
   requestOrigin,
+  requireRole,
+  userFromBearer,
   userOf,
 } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
 import { FINISHED_FILE, THUMBNAIL_FILE } from '../../recording/recordingFiles';
 import type { IntegrityChecker } from '../../delivery/IntegrityChecker';
-import { HLS_DIR, type PostProcessor } from '../../delivery/PostProcessor';
+import { HLS_DIR, contentTypeOf, type PostProcessor } from '../../delivery/PostProcessor';
 import { AUDIO_RENDITION, MASTER_PLAYLIST, VARIANT_PLAYLIST } from '../../delivery/hlsTranscode';
 import { rewritePlaylist, type StreamUrlSigner } from '../../delivery/StreamUrlSigner';
 import { sendStored, ifNoneMatch } from '../sendStored';
-import { requireRole } from '../middlewares/authenticate';
 import { auditEntryJson } from './auditJson';
 import { participantsJson, recordingJson } from './recordingJson';
 
@@ -66,7 +66,7 @@ const sliceParams = recordingParams.extend({
   seq: z.coerce.number().int('seq must be an integer').min(0).max(10_000_000),
 });
 const mediaQuery = z.object({ token: z.string().min(1).max(4096) });
-const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
+const PLAYLIST_TYPE = contentTypeOf(VARIANT_PLAYLIST);
 
 export interface DeliveryRoutesDeps {
   integrity: IntegrityChecker;
@@ -96,6 +96,15 @@ export function recordingRoutes(
     if (!account) throw new ForbiddenError('invalid media link');
     return { userId: account.id, role: account.role };
   };
+  /**
+   * Who opens a route that <video>, hls.js or a browser download follow
+   * without headers: the holder of the media link (`?token=`, scoped to
+   * recording `id`), or else the bearer token's user.
+   */
+  const linkOrBearerViewer = async (req: Request, id: string, token: string | undefined) =>
+    token
+      ? mediaViewer(ctx.tokens.verifyMedia(token, id).userId)
+      : userFromBearer(ctx.authenticator, req);
   const sendWebm = async (
     req: Request,
     res: Response,
@@ -110,26 +119,6 @@ export function recordingRoutes(
       cacheControl: 'private, no-cache',
       onIntegrityError: onIntegrityError(row),
     });
-  /** The file as an attachment; one audit row per download (a resumed or ranged fetch past the first byte is the same one). */
-  const download = async (
-    req: Request,
-    res: Response,
-    user: { userId: string; role: UserPrincipal['role'] },
-  ) => {
-    const { id } = parseInput(recordingParams, req.params, 'recording id');
-    const { row } = await access.require(user, id, 'download');
-    requireReady(row);
-    const etag = `"${row.sha256}"`;
-    if (startsAtFirstByte(req) && !ifNoneMatch(req.headers['if-none-match'], etag)) {
-      await ctx.audit.record({
-        actorUserId: user.userId,
-        action: 'recording.download',
-        recordingId: id,
-        ...requestOrigin(req),
-      });
-    }
-    await sendWebm(req, res, row, 'attachment');
-  };
   /** The master playlist for `viewer`, every variant URL signed for this recording. */
   const sendMaster = async (res: Response, row: RecordingRow, userId: string) => {
     requireHls(row);
@@ -187,16 +176,12 @@ export function recordingRoutes(
   });
 
   // HLS: the master playlist, for a media link (`?token=`, as <video> and hls.js load it) or a bearer token.
-  router.get('/:id/stream', async (req, res, next) => {
+  router.get('/:id/stream', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const { token } = parseInput(streamQuery, req.query, 'stream link');
-    if (!token) {
-      next();
-      return;
-    }
-    const grant = ctx.tokens.verifyMedia(token, id);
-    const { row } = await access.require(await mediaViewer(grant.userId), id, 'view');
-    await sendMaster(res, row, grant.userId);
+    const viewer = await linkOrBearerViewer(req, id, token);
+    const { row } = await access.require(viewer, id, 'view');
+    await sendMaster(res, row, viewer.userId);
   });
 
   // Variant playlists and segments: opened by the signature the playlist carried (no headers needed).
@@ -226,33 +211,34 @@ export function recordingRoutes(
     }
     await sendStored(req, res, storage, row, path, {
       ...storedOptions,
-      contentType: file.endsWith('.mp4') ? 'video/mp4' : 'video/iso.segment',
+      contentType: contentTypeOf(file),
       // Segments never change under one name: a private cache may keep them while signed.
       cacheControl: 'private, max-age=3600',
       onIntegrityError: onIntegrityError(row),
     });
   });
 
-  // A download link (`?token=`): the browser downloads by itself, following a redirect to the bucket.
-  router.get('/:id/download', async (req, res, next) => {
+  // With a download link (`?token=`) the browser downloads by itself, following a redirect to the bucket.
+  router.get('/:id/download', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
     const { token } = parseInput(downloadQuery, req.query, 'download link');
-    if (!token) {
-      next();
-      return;
+    const viewer = await linkOrBearerViewer(req, id, token);
+    const { row } = await access.require(viewer, id, 'download');
+    requireReady(row);
+    const etag = `"${row.sha256}"`;
+    // One audit row per download: a resumed or ranged fetch past the first byte is the same one.
+    if (startsAtFirstByte(req) && !ifNoneMatch(req.headers['if-none-match'], etag)) {
+      await ctx.audit.record({
+        actorUserId: viewer.userId,
+        action: 'recording.download',
+        recordingId: id,
+        ...requestOrigin(req),
+      });
     }
-    const grant = ctx.tokens.verifyMedia(token, id);
-    await download(req, res, await mediaViewer(grant.userId));
+    await sendWebm(req, res, row, 'attachment');
   });
 
   router.use(authenticate(ctx.authenticator));
-
-  router.get('/:id/stream', async (req, res) => {
-    const { id } = parseInput(recordingParams, req.params, 'recording id');
-    const user = userOf(res);
-    const { row } = await access.require(user, id, 'view');
-    await sendMaster(res, row, user.userId);
-  });
 
   router.post('/:id/verify', requireRole('admin'), async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
@@ -386,8 +372,6 @@ export function recordingRoutes(
     const deletedAt = await service.delete(id, userOf(res), requestOrigin(req));
     res.json({ success: true, deletedAt: deletedAt.toISOString() });
   });
-
-  router.get('/:id/download', (req, res) => download(req, res, userOf(res)));
 
   router.post('/:id/playback', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
@@ -534,9 +518,7 @@ function shareJson(s: ShareView): ShareJson {
 
 /** 409 unless the recording is ready and intact (a corrupted file is never served as good). */
 function requireReady(row: RecordingRow): void {
-  if (row.status !== 'ready' || !row.sha256) {
-    throw new InvalidStateError(`recording is ${row.status}, not ready`);
-  }
+  requireFinished(row);
   if (row.integrity === 'corrupted') {
     throw new InvalidStateError('this recording failed its integrity check and is not served');
   }
@@ -549,6 +531,7 @@ function requireHls(row: RecordingRow): void {
   }
 }
 
+/** 409 unless the recording is ready (intact or not: what verify and reprocess work on). */
 function requireFinished(row: RecordingRow): void {
   if (row.status !== 'ready' || !row.sha256) {
     throw new InvalidStateError(`recording is ${row.status}, not ready`);
