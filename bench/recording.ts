@@ -3,7 +3,7 @@
  *
  *   npm run -s bench:recording -- [--participants 2,4] [--seconds 20]
  *       [--width 1280 --height 720 --fps 30 --codec vp8|vp9] [--keep] [--hls]
- *       [--audio loud|mixed]
+ *       [--audio loud|mixed] [--lipsync]
  *
  * Starts its own ClassroomServer in this process (temporary DATA_DIR, logs
  * at warn on stderr, the real Chromium recorder bot) and, for each
@@ -38,10 +38,18 @@ import type { Interruption, RecordingSession } from '#server/recording/Recording
 import { browsersUnder } from '#recorder-bot/orphanBrowsers';
 import type { RecorderStats } from '#protocol/recorderPage';
 import { CpuMeter, readProcStat, type ProcStat } from '../scripts/lib/procStats';
-import { AdminClient, SyntheticLoad, request, toneOf } from '../scripts/lib/syntheticParticipants';
+import {
+  AdminClient,
+  SYNC_BEEP_HZ,
+  SyntheticLoad,
+  request,
+  toneOf,
+} from '../scripts/lib/syntheticParticipants';
 import { BotProcessSampler, type BotProcessReport } from './lib/BotProcessSampler';
 import { probeRecording, type RecordingFileFacts } from './lib/probeRecording';
 import { audioLevels, type AudioLevels } from './lib/audioLevels';
+import { lipSync, pairMarks, type LipSyncReport } from './lib/lipSync';
+import { gridCells } from '#recorder-page/layout';
 
 const argsSchema = z.object({
   participants: z
@@ -69,6 +77,11 @@ const argsSchema = z.object({
    * one must stay audible); with either, the mix's levels are measured.
    */
   audio: z.enum(['loud', 'mixed']).optional(),
+  /**
+   * The first participant sends the lip-sync clip (a flash and a beep once a
+   * second): the recording's audio/video offset is measured from the file.
+   */
+  lipsync: z.boolean().default(false),
 });
 type Args = z.output<typeof argsSchema>;
 
@@ -110,6 +123,7 @@ function parseCommand(): Args {
       starts: { type: 'string' },
       hls: { type: 'boolean' },
       audio: { type: 'string' },
+      lipsync: { type: 'boolean' },
     },
   });
   const parsed = argsSchema.safeParse({ ...values, crashAfter: values['crash-after'] });
@@ -162,6 +176,7 @@ function serverEnv(args: Args, dataDir: string): Record<string, string> {
 interface Bench {
   hls: boolean;
   audio: 'loud' | 'mixed' | undefined;
+  lipsync: boolean;
   server: ClassroomServer;
   config: Config;
   admin: AdminClient;
@@ -300,6 +315,8 @@ interface RunResult {
     sentDb: number[];
     levels: AudioLevels;
   };
+  /** With --lipsync: the audio/video offset in the file (positive: audio late). */
+  lipSync?: LipSyncResult;
   /** With --hls: the post-processing job, from `ready` to HLS ready. */
   hls?: {
     readyToHlsMs: number;
@@ -307,6 +324,72 @@ interface RunResult {
     renditions: Array<{ name: string; width: number; height: number; bandwidth: number }>;
   };
   error?: string;
+}
+
+interface LipSyncResult extends Omit<LipSyncReport, 'samples'> {
+  /**
+   * The sync clip's own offset (its container places the picture a few ms
+   * after the sound); `recorderMedianMs` is the recording's median minus it:
+   * what the SFU and the recorder added.
+   */
+  clipOffsetMs: number | null;
+  recorderMedianMs: number | null;
+  /** Per window of `windowSeconds`: median and spread of the offset. */
+  windows: Array<{
+    fromSeconds: number;
+    pairs: number;
+    medianMs: number | null;
+    spreadMs: number | null;
+  }>;
+}
+
+/** Seconds per window of the per-window figures of long runs. */
+const WINDOW_SECONDS = 300;
+
+/** Finds the sync participant's flashes and beeps in the file (its tile is the first cell). */
+async function lipSyncReport(
+  bench: Bench,
+  file: string,
+  clip: string,
+  participants: number,
+): Promise<LipSyncResult> {
+  const { width, height } = bench.config.recording;
+  const cell = gridCells(participants, { width, height, gap: 4 })[0];
+  if (!cell) throw new Error('no cell for the sync participant');
+  // The middle of the tile: clear of its name label and of any letterbox bar.
+  const even = (n: number) => n - (n % 2);
+  const region = {
+    x: even(cell.x + Math.round(cell.width / 4)),
+    y: even(cell.y + Math.round(cell.height / 4)),
+    width: even(Math.round(cell.width / 2)),
+    height: even(Math.round(cell.height / 3)),
+  };
+  const ffmpeg = bench.config.tools.ffmpegPath;
+  const [recorded, source] = await Promise.all([
+    lipSync(ffmpeg, file, region, SYNC_BEEP_HZ),
+    lipSync(ffmpeg, clip, { x: 0, y: 0, width: 640, height: 360 }, SYNC_BEEP_HZ),
+  ]);
+  const { samples, ...summary } = recorded;
+  const windows: LipSyncResult['windows'] = [];
+  const last = samples.at(-1)?.[0] ?? 0;
+  for (let from = 0; from <= last && samples.length > 0; from += WINDOW_SECONDS) {
+    const inWindow = samples.filter(([t]) => t >= from && t < from + WINDOW_SECONDS);
+    const { medianMs, spreadMs, pairs } = pairMarks(
+      inWindow.map(([t]) => t),
+      inWindow.map(([t, ms]) => t + ms / 1000),
+    );
+    windows.push({ fromSeconds: from, pairs, medianMs, spreadMs });
+  }
+  const clipOffsetMs = source.medianMs;
+  return {
+    ...summary,
+    clipOffsetMs,
+    recorderMedianMs:
+      summary.medianMs === null || clipOffsetMs === null
+        ? null
+        : round(summary.medianMs - clipOffsetMs, 1),
+    windows,
+  };
 }
 
 /** The tone level (dBFS) of participant `index` under an audio profile. */
@@ -435,6 +518,7 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     count: participants,
     log,
     ...(bench.audio ? { audioDbOf: (i: number) => audioDbOf(bench.audio!, i) } : {}),
+    ...(bench.lipsync ? { clipKindOf: (i: number) => (i === 0 ? 'sync' : 'pattern') } : {}),
     onSenderExit: (p, code) =>
       log(`sender of ${p.participant.displayName} exited (${code}): ${p.stderrTail()}`),
   });
@@ -555,6 +639,11 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     result.chromium = chromiumReport(bot);
     result.page = pageReport(pageSamples);
     if (bench.hls) result.hls = await hlsReport(bench, started.recordingId, facts.durationSeconds);
+    if (bench.lipsync) {
+      const clip = load.participants[0]?.clip;
+      if (!clip) throw new Error('no sync participant');
+      result.lipSync = await lipSyncReport(bench, row.filePath, clip, participants);
+    }
     if (bench.audio) {
       const sentDb = Array.from({ length: participants }, (_, i) => audioDbOf(bench.audio!, i));
       result.audio = {
@@ -662,6 +751,7 @@ async function main(): Promise<number> {
       warm: args.warm,
       hls: args.hls,
       audio: args.audio,
+      lipsync: args.lipsync,
     };
     const loadavgAtStart = os.loadavg().map((n) => round(n));
     const runs: RunResult[] = [];

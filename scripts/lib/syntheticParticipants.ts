@@ -36,9 +36,26 @@ export function toneOf(index: number): number {
   return 300 + 110 * (index % 16);
 }
 
+/**
+ * The lip-sync marks of a `sync` clip: once a second, on the second, the
+ * whole picture flashes white for {@link SYNC_MARK_SECONDS} and a
+ * {@link SYNC_BEEP_HZ} beep sounds for as long (well above every
+ * participant's tone, so a high-pass filter finds it in a mix).
+ */
+export const SYNC_MARK_SECONDS = 0.1;
+export const SYNC_BEEP_HZ = 3000;
+/** Luma of a sync clip between flashes (limited range: white is 235). */
+export const SYNC_DARK_LUMA = 0x30;
+
 export interface ClipOptions {
   /** Participant index (0-based): picks the pattern and the tone. */
   index: number;
+  /**
+   * `pattern` (default): a test pattern and a steady tone. `sync`: a dark
+   * picture that flashes white while a beep sounds, once a second: where the
+   * flashes and the beeps land in a recording tells its audio/video offset.
+   */
+  kind?: 'pattern' | 'sync';
   /** Drawn on the picture when drawtext and the font are available. */
   label: string;
   seconds?: number;
@@ -59,11 +76,22 @@ export function defaultClipCacheDir(env: NodeJS.ProcessEnv = process.env): strin
   return join(root, 'synthetic-clips');
 }
 
-function clipArgs(
-  options: Required<Omit<ClipOptions, 'cacheDir' | 'ffmpegPath'>>,
-  withText: boolean,
-) {
-  const { index, label, seconds, width, height, fps, audioDb } = options;
+type ClipRecipe = Required<Omit<ClipOptions, 'cacheDir' | 'ffmpegPath'>>;
+
+/** The lavfi sources of a clip: [video, audio]. */
+function clipSources(recipe: ClipRecipe, withText: boolean): [string, string] {
+  const { index, label, width, height, fps, audioDb } = recipe;
+  const amplitude = (10 ** (audioDb / 20)).toFixed(6);
+  if (recipe.kind === 'sync') {
+    const grey = SYNC_DARK_LUMA.toString(16).padStart(2, '0').repeat(3);
+    // Single quotes keep the expressions' commas out of the filtergraph's syntax.
+    const on = `lt(mod(t,1),${SYNC_MARK_SECONDS})`;
+    return [
+      `color=c=0x${grey}:size=${width}x${height}:rate=${fps},format=yuv420p,` +
+        `drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='${on}'`,
+      `aevalsrc='if(${on},${amplitude}*sin(2*PI*${SYNC_BEEP_HZ}*t),0)':s=48000`,
+    ];
+  }
   const pattern = PATTERNS[index % PATTERNS.length]!;
   const frequency = toneOf(index);
   const filters = [`${pattern}=size=${width}x${height}:rate=${fps}`, 'format=yuv420p'];
@@ -75,11 +103,17 @@ function clipArgs(
         ':fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=(w-text_w)/2:y=h/15',
     );
   }
+  return [filters.join(','), `aevalsrc=${amplitude}*sin(2*PI*${frequency}*t):s=48000`];
+}
+
+function clipArgs(recipe: ClipRecipe, withText: boolean) {
+  const { seconds, fps } = recipe;
+  const [video, audio] = clipSources(recipe, withText);
   // prettier-ignore
   return [
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'lavfi', '-i', filters.join(','),
-    '-f', 'lavfi', '-i', `aevalsrc=${(10 ** (audioDb / 20)).toFixed(6)}*sin(2*PI*${frequency}*t):s=48000`,
+    '-f', 'lavfi', '-i', video,
+    '-f', 'lavfi', '-i', audio,
     '-t', String(seconds), '-map', '0:v', '-map', '1:a',
     // A keyframe every second, so a late consumer (the recorder) gets a picture quickly:
     // ffmpeg's `-c copy` sender cannot answer mediasoup's keyframe requests.
@@ -94,6 +128,7 @@ function clipArgs(
 export async function ensureClip(options: ClipOptions): Promise<string> {
   const {
     index,
+    kind = 'pattern',
     label,
     seconds = 20,
     width = 640,
@@ -103,15 +138,15 @@ export async function ensureClip(options: ClipOptions): Promise<string> {
     cacheDir = defaultClipCacheDir(),
     ffmpegPath = 'ffmpeg',
   } = options;
-  const recipe = { index, label, seconds, width, height, fps, audioDb };
-  const attempts = existsSync(FONT_FILE) ? [true, false] : [false];
+  const recipe: ClipRecipe = { index, kind, label, seconds, width, height, fps, audioDb };
+  const attempts = kind === 'pattern' && existsSync(FONT_FILE) ? [true, false] : [false];
   await mkdir(cacheDir, { recursive: true });
   let lastError: unknown;
   for (const withText of attempts) {
     const args = clipArgs(recipe, withText);
     const key = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 12);
-    const pattern = PATTERNS[index % PATTERNS.length]!;
-    const path = join(cacheDir, `${pattern}-${index + 1}-${key}.webm`);
+    const name = kind === 'sync' ? 'sync' : PATTERNS[index % PATTERNS.length]!;
+    const path = join(cacheDir, `${name}-${index + 1}-${key}.webm`);
     if (existsSync(path)) return path;
     // Written aside and renamed, so a concurrent run never reads half a clip.
     const tmp = `${path}.${process.pid}.tmp`;
@@ -226,6 +261,8 @@ export interface SyntheticLoadOptions {
   clip?: string;
   /** Per participant: the clip's tone level (dBFS); default: ffmpeg's sine level. */
   audioDbOf?: (index: number) => number | undefined;
+  /** Per participant: the kind of clip (default `pattern`). */
+  clipKindOf?: (index: number) => ClipOptions['kind'];
   /** Display names are `${namePrefix} 1..count`. */
   namePrefix?: string;
   cacheDir?: string;
@@ -282,6 +319,7 @@ export class SyntheticLoad {
           (await ensureClip({
             index,
             label,
+            kind: this.#options.clipKindOf?.(index) ?? 'pattern',
             ...(this.#options.audioDbOf?.(index) !== undefined
               ? { audioDb: this.#options.audioDbOf(index)! }
               : {}),
