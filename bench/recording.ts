@@ -517,8 +517,10 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     roomId,
     count: participants,
     log,
-    ...(bench.audio ? { audioDbOf: (i: number) => audioDbOf(bench.audio!, i) } : {}),
-    ...(bench.lipsync ? { clipKindOf: (i: number) => (i === 0 ? 'sync' : 'pattern') } : {}),
+    clipOf: (i: number) => ({
+      ...(bench.audio ? { audioDb: audioDbOf(bench.audio, i) } : {}),
+      ...(bench.lipsync && i === 0 ? { kind: 'sync' as const } : {}),
+    }),
     onSenderExit: (p, code) =>
       log(`sender of ${p.participant.displayName} exited (${code}): ${p.stderrTail()}`),
   });

@@ -26,6 +26,12 @@
  */
 import { z } from 'zod';
 import { ROOM_ID_MESSAGE, ROOM_ID_PATTERN } from '#protocol/ids';
+import {
+  DEFAULT_RECORDING_LAYOUT,
+  recordingLayoutSchema,
+  type RecordingLayout,
+  type ResolvedLayout,
+} from '#protocol/layout';
 
 /** Name of the page global through which the bot reads state and stops. */
 export const RECORDER_GLOBAL = '__recorder';
@@ -61,7 +67,8 @@ export const recorderParamsSchema = z.object({
   videoBitrate: intParam(100_000, 50_000_000, 2_500_000),
   /** Bits per second. */
   audioBitrate: intParam(16_000, 510_000, 128_000),
-  layout: z.enum(['grid']).default('grid'),
+  /** The layout at start; `setLayout()` changes it while recording. */
+  layout: recordingLayoutSchema.default(DEFAULT_RECORDING_LAYOUT),
   /** MediaRecorder timeslice: one uploaded slice per this many milliseconds. */
   sliceMs: intParam(100, 10_000, 1000),
 });
@@ -157,6 +164,14 @@ export interface RecorderStats {
   uptimeMs: number;
   /** The last error's message (fatal or not), or null. */
   lastError: string | null;
+  /** The layout asked for (`setLayout`, or the parameter). */
+  layout: RecordingLayout;
+  /** The layout drawn: `auto` resolved (`presentation` while a screen is shared). */
+  drawnLayout: ResolvedLayout;
+  /** The speaker the layout features (debounced), or null. */
+  activeSpeakerPeerId: string | null;
+  /** Tiles left out of the picture (a strip's overflow). */
+  hiddenTiles: number;
 }
 
 /** Resolved by `stop()`: the last sequence number the server holds and the total bytes. */
@@ -175,6 +190,8 @@ export interface RecorderPageApi {
    * call returns the same promise. Rejects when slices could not be uploaded.
    */
   stop(): Promise<RecorderStopResult>;
+  /** Changes the layout from the next frame on (the owner's request, through the bot). */
+  setLayout(layout: RecordingLayout): void;
   /**
    * On a warm page (opened as `{RECORDER_PAGE_PATH}?{WARM_PARAM}=1`, loaded
    * and waiting): starts the recording that a recorder URL's query string

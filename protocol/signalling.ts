@@ -7,6 +7,7 @@
  * `AckResponse`: `{ ok: true, data }` or `{ ok: false, error: { code, message } }`.
  */
 import type { HlsProgressEvent } from './delivery';
+import type { RecordingLayout } from './layout';
 import { z } from 'zod';
 import { ROOM_ID_MESSAGE, ROOM_ID_PATTERN } from '#protocol/ids';
 
@@ -38,6 +39,17 @@ const rtpCapabilitiesSchema = z.looseObject({
 
 export const mediaSourceSchema = z.enum(['camera', 'mic', 'screen']);
 export type MediaSource = z.infer<typeof mediaSourceSchema>;
+
+/**
+ * The one media kind each source may carry. The server refuses a `produce`
+ * whose kind does not match, and a second producer of the same source for
+ * the same peer (a peer has at most one camera, one mic, one screen share).
+ */
+export const mediaSourceKind = {
+  camera: 'video',
+  mic: 'audio',
+  screen: 'video',
+} as const satisfies Record<MediaSource, 'audio' | 'video'>;
 
 /** Request payload schemas, keyed by request name. */
 export const requestSchemas = {
@@ -115,6 +127,12 @@ export interface RequestResults {
     peers: PeerInfo[];
     producers: ProducerInfo[];
     recording: ActiveRecordingInfo | null;
+    /**
+     * The room's current dominant speaker (the same peer id as the last
+     * `active-speaker` event), or null before anyone has spoken or after the
+     * dominant speaker's mic went away. Later changes come as `active-speaker`.
+     */
+    activeSpeakerPeerId: string | null;
   };
   createTransport: TransportInfo;
   connectTransport: Record<string, never>;
@@ -144,6 +162,14 @@ export interface ServerEvents {
   'producer-resumed': { producerId: string; peerId: string };
   'consumer-closed': { consumerId: string; producerId: string };
   /**
+   * The room's dominant speaker changed, as mediasoup's ActiveSpeakerObserver
+   * decides from the audio levels of every mic (browsers and synthetic
+   * participants alike). Sent to everyone in the room, the speaker included,
+   * only on a change; a joiner gets the current one in the join answer. Not
+   * sent when the dominant speaker leaves: the next change names someone else.
+   */
+  'active-speaker': { peerId: string };
+  /**
    * The room ended on the server; the socket stays connected, out of any room.
    * `reason`: 'media-worker-died' (its media worker crashed; joining again
    * opens it on another worker) or 'server-shutdown'.
@@ -166,6 +192,8 @@ export interface ServerEvents {
   'recording-updated': { recordingId: string; status: string; deleted: boolean };
   /** Progress of a recording's HLS renditions, to its owner (and admins) while they are made. */
   'recording-hls-progress': HlsProgressEvent;
+  /** The owner changed the layout of the room's recording in progress (the recorder page draws it). */
+  'recording-layout': { recordingId: string; layout: RecordingLayout };
 }
 
 export type ServerEventName = keyof ServerEvents;

@@ -18,6 +18,8 @@ const paths = {
   ],
   camera: ['M3 7h12v10H3z', 'M15 10.5 21 7v10l-6-3.5'],
   cameraOff: ['M3 7h2m4 0h6v6', 'M15 10.5 21 7v10l-6-3.5', 'M3 7v10h12', 'M3 3l18 18'],
+  screen: ['M3 4h18v12H3z', 'M8 20h8', 'M12 16v4'],
+  screenOff: ['M3 4h18v12H3z', 'M8 20h8', 'M12 16v4', 'M9 7.5l6 5', 'M15 7.5l-6 5'],
   record: ['M12 7a5 5 0 1 1 0 10a5 5 0 1 1 0-10z'],
   stop: ['M7 7h10v10H7z'],
   leave: ['M14 4h5v16h-5', 'M10 8l-4 4 4 4', 'M6 12h10'],

@@ -80,6 +80,7 @@ export const auditActionLabels = {
   'recording.verify': 'Verified',
   'recording.corrupted': 'Found corrupted',
   'recording.reprocess': 'Reprocessed',
+  'recording.layout': 'Changed the layout',
   'recording.stream': 'Streamed',
 } as const satisfies Record<AuditAction, string>;
 

@@ -38,7 +38,11 @@ export const syntheticParticipantParams = z.object({
   peerId: z.uuid('peer id must be a UUID'),
 });
 export const syntheticParticipantBody = z
-  .object({ displayName: z.string().trim().min(1).max(100) })
+  .object({
+    displayName: z.string().trim().min(1).max(100),
+    /** Also share a screen: a second video producer with source `screen`. */
+    screen: z.boolean().optional(),
+  })
   .strict();
 const rtpTarget = z.object({
   ip: z.string(),
@@ -52,6 +56,8 @@ export const syntheticParticipantSchema = z.object({
   displayName: z.string(),
   video: rtpTarget,
   audio: rtpTarget,
+  /** Where to send the shared screen (VP8, like the camera), when asked for. */
+  screen: rtpTarget.nullable(),
 });
 export const syntheticParticipantRemovedSchema = z.object({
   peerId: z.uuid(),

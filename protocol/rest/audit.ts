@@ -30,6 +30,7 @@ export const auditActions = [
   'recording.verify',
   'recording.corrupted',
   'recording.reprocess',
+  'recording.layout',
   'recording.stream',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

@@ -19,6 +19,7 @@ import {
 import { auditPageSchema, listAuditQuery, recordingAuditQuery } from './audit';
 import { roomIdSchema } from './common';
 import {
+  changeLayoutBody,
   createShareBody,
   deletedRecordingSchema,
   downloadQuery,
@@ -334,6 +335,23 @@ export const operations: readonly Operation[] = [
     auth: 'user',
     params: recordingParams,
     responses: { 200: json('Stopped', stoppedRecordingSchema), 403: forbidden, 404: notFound },
+  },
+  {
+    operationId: 'changeRecordingLayout',
+    method: 'post',
+    path: v1('/recordings/{id}/layout'),
+    summary:
+      'Change the layout of a recording in progress (manage): grid, speaker, presentation or auto',
+    tag: 'recordings',
+    auth: 'user',
+    params: recordingParams,
+    body: changeLayoutBody,
+    responses: {
+      200: json('The recording, with its new layout', recordingSchema),
+      403: forbidden,
+      404: notFound,
+      409: conflict,
+    },
   },
   {
     operationId: 'listRecordings',

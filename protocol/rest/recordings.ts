@@ -13,6 +13,7 @@ import { roomMemberRoles } from './rooms';
 
 import { recordingStatuses, type RecordingStatusName } from '../recordingLifecycle';
 import { hlsStatuses, integrityStates, storageBackends } from '../delivery';
+import { recordingLayoutSchema } from '../layout';
 
 export { recordingStatuses, type RecordingStatusName };
 
@@ -31,9 +32,13 @@ export const startRecordingBody = z
     roomId: roomIdSchema,
     title: z.string().trim().min(1).max(500),
     description: z.string().max(5000).optional(),
-    layout: z.enum(['grid']).optional(),
+    /** The composite's layout (default `auto`: `presentation` while a screen is shared, else `grid`). */
+    layout: recordingLayoutSchema.optional(),
   })
   .strict();
+
+/** Changes the layout of a recording in progress (from its next frame on). */
+export const changeLayoutBody = z.object({ layout: recordingLayoutSchema }).strict();
 
 export const updateRecordingBody = z
   .object({
@@ -126,6 +131,8 @@ export const recordingSchema = z.object({
   interruptions: z.array(
     z.object({ at: z.number(), lostMs: z.number().nullable(), reason: z.string() }),
   ),
+  /** The layout asked for (at start, or changed since); `auto` follows screen sharing. */
+  layout: recordingLayoutSchema,
   createdAt: timestamp,
   startedAt: timestamp.nullable(),
   stoppedAt: timestamp.nullable(),

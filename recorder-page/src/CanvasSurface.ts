@@ -10,9 +10,9 @@ import {
   paintBackground,
   paintLabel,
   paintPlaceholder,
+  paintSpeakingRing,
   paintWaiting,
   type Canvas2D,
-  type Fonts,
 } from './tilePainter';
 
 /** Draws tiles straight into a 2D context. */
@@ -20,7 +20,6 @@ export class CanvasSurface implements Surface<CanvasImageSource> {
   readonly context: Canvas2D;
   readonly #width: number;
   readonly #height: number;
-  #fonts: Fonts | undefined;
 
   constructor(context: Canvas2D, width: number, height: number) {
     this.context = context;
@@ -28,15 +27,14 @@ export class CanvasSurface implements Surface<CanvasImageSource> {
     this.#height = height;
   }
 
-  layout(tiles: readonly TileState[], fonts: Fonts): void {
-    this.#fonts = fonts;
+  layout(tiles: readonly TileState[]): void {
     paintBackground(this.context, this.#width, this.#height);
     if (tiles.length === 0) paintWaiting(this.context, this.#width, this.#height);
   }
 
   drawVideo(tile: TileState, image: CanvasImageSource, geometryChanged: boolean, smooth: boolean) {
     const ctx = this.context;
-    const { cell, placement, label, labelText } = tile;
+    const { cell, placement, label, labelText, fonts, muted } = tile;
     if (geometryChanged) {
       ctx.fillStyle = LETTERBOX;
       ctx.fillRect(cell.x, cell.y, cell.width, cell.height);
@@ -44,13 +42,15 @@ export class CanvasSurface implements Surface<CanvasImageSource> {
     const { sx, sy, sw, sh, dest } = placement;
     ctx.imageSmoothingEnabled = smooth;
     ctx.drawImage(image, sx, sy, sw, sh, dest.x, dest.y, dest.width, dest.height);
-    if (this.#fonts) paintLabel(ctx, label, labelText, this.#fonts);
+    paintLabel(ctx, label, labelText, fonts, muted);
+    if (tile.speaking) paintSpeakingRing(ctx, cell, tile.ring);
   }
 
   drawPlaceholder(tile: TileState): void {
-    if (!this.#fonts) return;
-    paintPlaceholder(this.context, tile.cell, tile.spec.color, tile.spec.initials, this.#fonts);
-    paintLabel(this.context, tile.label, tile.labelText, this.#fonts);
+    const { cell, spec, fonts } = tile;
+    paintPlaceholder(this.context, cell, spec.color, spec.initials, fonts);
+    paintLabel(this.context, tile.label, tile.labelText, fonts, tile.muted);
+    if (tile.speaking) paintSpeakingRing(this.context, cell, tile.ring);
   }
 
   commit(changed: boolean): void {

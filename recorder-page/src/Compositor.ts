@@ -4,8 +4,7 @@
  * drawing in a Worker, the fast path) and MainThreadCompositor (the fallback
  * where MediaStreamTrackProcessor is missing).
  */
-import type { CompositorStats, FirstFrameInfo } from './CompositorEngine';
-import type { TileSpec } from './TileBook';
+import type { CompositorStats, FirstFrameInfo, SceneSpec } from './CompositorEngine';
 
 export interface CompositorOptions {
   /** The page's canvas; the compositor sets its size. */
@@ -21,7 +20,7 @@ export interface Compositor {
   readonly mode: 'worker-i420' | 'worker-canvas' | 'main-thread';
   /** The composed video to record. */
   readonly videoTrack: MediaStreamTrack;
-  setTiles(tiles: TileSpec[]): void;
+  setScene(scene: SceneSpec): void;
   addVideo(videoId: string, track: MediaStreamTrack): void;
   removeVideo(videoId: string): void;
   /** Starts the frame clock. */
@@ -41,6 +40,8 @@ export const emptyCompositorStats: CompositorStats = {
   drawMsAvg: 0,
   drawMsMax: 0,
   economy: false,
+  layout: 'grid',
+  hiddenTiles: 0,
 };
 
 /** `MediaStreamTrackProcessor` (Chromium, on the page; not in TypeScript's DOM lib). */

@@ -15,17 +15,28 @@
  * Not `requestAnimationFrame`: headless Chromium runs it at 60 Hz with
  * drift, and workers have no such clock for us to pace.
  */
+import type { RecordingLayout, ResolvedLayout } from '#protocol/layout';
 import {
   emptyPlacement,
-  gridCells,
   labelMaxTextWidth,
   labelRect,
   placeVideo,
+  ringThickness,
   type Rect,
+  type VideoFit,
   type VideoPlacement,
 } from './layout';
-import { fitText, fontsFor, type Canvas2D, type Fonts } from './tilePainter';
+import { arrangeScene, type TileRole } from './sceneLayout';
+import { fitText, fontsFor, mutedMarkWidth, type Canvas2D, type Fonts } from './tilePainter';
 import type { TileSpec } from './TileBook';
+
+/** What the compositor shows: the tiles, the layout asked for, the speaker to feature. */
+export interface SceneSpec {
+  tiles: readonly TileSpec[];
+  layout: RecordingLayout;
+  /** The shown speaker, already debounced (SpeakerSelector). */
+  activeSpeakerPeerId: string | null;
+}
 
 export type { Canvas2D } from './tilePainter';
 
@@ -43,6 +54,15 @@ export interface FrameSlot<T> {
 export interface TileState {
   spec: TileSpec;
   cell: Rect;
+  role: TileRole;
+  fonts: Fonts;
+  fit: VideoFit;
+  /** The shown speaker's camera: ringed. */
+  speaking: boolean;
+  /** A camera whose owner's microphone is off: the label carries the mark. */
+  muted: boolean;
+  /** Width of the speaking ring, pixels (even). */
+  ring: number;
   /** How the video is drawn inside the cell, for the source size last placed. */
   placement: VideoPlacement;
   sourceWidth: number;
@@ -58,8 +78,8 @@ export interface TileState {
 export interface Surface<T> {
   /** Measures label texts (and paints, for the canvas surface). */
   readonly context: Canvas2D;
-  /** The tile list or sizes changed: repaint everything static (background, waiting screen). */
-  layout(tiles: readonly TileState[], fonts: Fonts): void;
+  /** The scene changed: repaint everything static (background, waiting screen, placeholders). */
+  layout(tiles: readonly TileState[]): void;
   /** Draws a tile's new video frame; after `geometryChanged`, the cell's bars too. */
   drawVideo(tile: TileState, image: T, geometryChanged: boolean, smooth: boolean): void;
   drawPlaceholder(tile: TileState): void;
@@ -78,6 +98,10 @@ export interface CompositorStats {
   drawMsMax: number;
   /** Whether shrunk tiles are drawn without filtering to keep up the frame rate. */
   economy: boolean;
+  /** The layout drawn (`auto` resolved). */
+  layout: ResolvedLayout;
+  /** Tiles left out of the picture (a strip's overflow). */
+  hiddenTiles: number;
 }
 
 export interface FirstFrameInfo {
@@ -113,7 +137,8 @@ export class CompositorEngine<T> {
   readonly #onFirstFrame: ((info: FirstFrameInfo) => void) | undefined;
 
   #tiles: TileState[] = [];
-  #fonts: Fonts = fontsFor(undefined);
+  #layout: ResolvedLayout = 'grid';
+  #hiddenTiles = 0;
   #layoutDirty = true;
 
   #running = false;
@@ -156,20 +181,40 @@ export class CompositorEngine<T> {
     return this.#running;
   }
 
-  /** Replaces the tile list; the next tick redraws everything. */
-  setTiles(tiles: readonly TileSpec[]): void {
-    const cells = gridCells(tiles.length, { width: this.#width, height: this.#height, gap: GAP });
-    const fonts = fontsFor(cells[0]);
-    this.#fonts = fonts;
+  /** Replaces the scene; the next tick redraws everything. */
+  setScene({ tiles, layout, activeSpeakerPeerId }: SceneSpec): void {
+    const byId = new Map(tiles.map((spec) => [spec.id, spec]));
+    const scene = arrangeScene({
+      layout,
+      tiles: tiles.map(({ id, peerId, kind }) => ({ id, peerId, kind })),
+      activeSpeakerPeerId,
+      width: this.#width,
+      height: this.#height,
+      gap: GAP,
+    });
+    this.#layout = scene.layout;
+    this.#hiddenTiles = scene.hidden.length;
     const ctx = this.#surface.context;
-    ctx.font = fonts.label;
-    this.#tiles = tiles.map((spec, index) => {
-      const cell = cells[index] ?? { x: 0, y: 0, width: 0, height: 0 };
-      const labelText = fitText(ctx, spec.label, labelMaxTextWidth(cell, fonts.labelSize));
-      const labelTextWidth = ctx.measureText(labelText).width;
-      return {
+    const states: TileState[] = [];
+    for (const { id, cell, role } of scene.placed) {
+      const spec = byId.get(id);
+      if (!spec) continue;
+      const fonts = fontsFor(cell);
+      ctx.font = fonts.label;
+      const muted = spec.micMuted && spec.kind === 'camera';
+      const mark = mutedMarkWidth(fonts.labelSize, muted);
+      const labelText = fitText(ctx, spec.label, labelMaxTextWidth(cell, fonts.labelSize) - mark);
+      const labelTextWidth = ctx.measureText(labelText).width + mark;
+      states.push({
         spec,
         cell,
+        role,
+        fonts,
+        fit: spec.kind === 'screen' ? 'contain' : 'cover',
+        speaking:
+          scene.placed.length > 1 && spec.kind === 'camera' && spec.peerId === activeSpeakerPeerId,
+        muted,
+        ring: ringThickness(cell),
         placement: emptyPlacement(),
         sourceWidth: 0,
         sourceHeight: 0,
@@ -177,8 +222,9 @@ export class CompositorEngine<T> {
         labelText,
         labelTextWidth,
         drawnSeq: STALE,
-      };
-    });
+      });
+    }
+    this.#tiles = states;
     this.#layoutDirty = true;
   }
 
@@ -214,6 +260,8 @@ export class CompositorEngine<T> {
       drawMsAvg: this.#drawMsAvg,
       drawMsMax: this.#drawMsMax,
       economy: this.#economy,
+      layout: this.#layout,
+      hiddenTiles: this.#hiddenTiles,
     };
   }
 
@@ -271,7 +319,7 @@ export class CompositorEngine<T> {
     if (this.#layoutDirty) {
       this.#layoutDirty = false;
       for (const tile of this.#tiles) tile.drawnSeq = STALE;
-      surface.layout(this.#tiles, this.#fonts);
+      surface.layout(this.#tiles);
       changed = true;
     }
     let videoTiles = 0;
@@ -293,7 +341,7 @@ export class CompositorEngine<T> {
         tile.sourceWidth = 0;
         tile.sourceHeight = 0;
         // The placeholder's label sits at the bottom of the cell.
-        Object.assign(tile.label, labelRect(tile.cell, tile.labelTextWidth, this.#fonts.labelSize));
+        Object.assign(tile.label, labelRect(tile.cell, tile.labelTextWidth, tile.fonts.labelSize));
         surface.drawPlaceholder(tile);
         tile.drawnSeq = PLACEHOLDER;
         changed = true;
@@ -304,14 +352,14 @@ export class CompositorEngine<T> {
   }
 
   #place(tile: TileState, width: number, height: number): void {
-    placeVideo(width, height, tile.cell, tile.placement);
+    placeVideo(width, height, tile.cell, tile.placement, tile.fit);
     tile.sourceWidth = width;
     tile.sourceHeight = height;
     // On the picture, not on a letterbox bar: it is redrawn with every new
     // frame, and a translucent box drawn again and again on a bar darkens.
     Object.assign(
       tile.label,
-      labelRect(tile.placement.dest, tile.labelTextWidth, this.#fonts.labelSize),
+      labelRect(tile.placement.dest, tile.labelTextWidth, tile.fonts.labelSize),
     );
   }
 }

@@ -27,14 +27,16 @@ import {
 } from './i420';
 import {
   LETTERBOX,
+  SPEAKING,
   paintBackground,
   paintLabel,
   paintPlaceholder,
+  paintSpeakingRing,
   paintWaiting,
-  type Fonts,
 } from './tilePainter';
 
 const LETTERBOX_YUV = hexToYuv(LETTERBOX);
+const SPEAKING_YUV = hexToYuv(SPEAKING);
 
 /** Per-tile data derived from its placement, rebuilt when the geometry changes. */
 interface TileDraw {
@@ -64,7 +66,6 @@ export class I420Surface implements Surface<I420> {
   readonly #emit: (picture: I420) => void;
   readonly #draws = new Map<TileState, TileDraw>();
   readonly #labels = new Map<TileState, Overlay | null>();
-  #fonts: Fonts | undefined;
 
   /** `width` and `height` must be even. */
   constructor(width: number, height: number, emit: (picture: I420) => void) {
@@ -81,8 +82,7 @@ export class I420Surface implements Surface<I420> {
     this.#emit = emit;
   }
 
-  layout(tiles: readonly TileState[], fonts: Fonts): void {
-    this.#fonts = fonts;
+  layout(tiles: readonly TileState[]): void {
     this.#draws.clear();
     this.#labels.clear();
     const ctx = this.context;
@@ -91,8 +91,9 @@ export class I420Surface implements Surface<I420> {
     // Every cell's placeholder, label included, lives in the background:
     // showing a placeholder is then a copy.
     for (const tile of tiles) {
-      paintPlaceholder(ctx, tile.cell, tile.spec.color, tile.spec.initials, fonts);
-      paintLabel(ctx, tile.label, tile.labelText, fonts);
+      paintPlaceholder(ctx, tile.cell, tile.spec.color, tile.spec.initials, tile.fonts);
+      paintLabel(ctx, tile.label, tile.labelText, tile.fonts, tile.muted);
+      if (tile.speaking) paintSpeakingRing(ctx, tile.cell, tile.ring);
     }
     const pixels = ctx.getImageData(0, 0, this.#width, this.#height).data;
     rgbaToI420(pixels, this.#width, this.#height, this.#background);
@@ -122,6 +123,20 @@ export class I420Surface implements Surface<I420> {
       copyRect(image, draw.sx, draw.sy, this.#output, draw.x, draw.y, draw.width, draw.height);
     }
     if (draw.label) blendOverlay(draw.label, this.#output, draw.labelX, draw.labelY);
+    if (tile.speaking) this.#ring(tile);
+  }
+
+  /** The speaker's ring, over the picture's edge (redrawn with every frame of the tile). */
+  #ring({ cell, ring }: TileState): void {
+    const x = even(cell.x);
+    const y = even(cell.y);
+    const right = Math.min(this.#width, even(cell.x + cell.width));
+    const bottom = Math.min(this.#height, even(cell.y + cell.height));
+    const out = this.#output;
+    fillRect(out, x, y, right - x, ring, SPEAKING_YUV);
+    fillRect(out, x, bottom - ring, right - x, ring, SPEAKING_YUV);
+    fillRect(out, x, y, ring, bottom - y, SPEAKING_YUV);
+    fillRect(out, right - ring, y, ring, bottom - y, SPEAKING_YUV);
   }
 
   drawPlaceholder(tile: TileState): void {
@@ -139,13 +154,22 @@ export class I420Surface implements Surface<I420> {
   }
 
   #prepare(tile: TileState, image: I420): TileDraw {
-    const { dest, sx, sy, scale } = tile.placement;
+    const { dest, sx, sy, sw, sh, scale } = tile.placement;
     const x = even(dest.x + 1);
     const y = even(dest.y + 1);
     const width = Math.max(0, even(dest.x + dest.width - x));
     const height = Math.max(0, even(dest.y + dest.height - y));
     const native = scale === 1;
     const label = this.#labelOverlay(tile);
+    // The source window (a cover crop, or the whole picture), on even pixels.
+    const cropX = Math.min(even(sx), even(image.width - 2));
+    const cropY = Math.min(even(sy), even(image.height - 2));
+    const crop = {
+      x: cropX,
+      y: cropY,
+      width: Math.max(2, Math.min(image.width - cropX, sw || image.width)),
+      height: Math.max(2, Math.min(image.height - cropY, sh || image.height)),
+    };
     return {
       x,
       y,
@@ -156,7 +180,7 @@ export class I420Surface implements Surface<I420> {
       scaler:
         native || width === 0 || height === 0
           ? null
-          : createScaler(image.width, image.height, width, height, true),
+          : createScaler(image.width, image.height, width, height, true, crop),
       label,
       labelX: even(tile.label.x),
       labelY: even(tile.label.y),
@@ -167,7 +191,7 @@ export class I420Surface implements Surface<I420> {
   #labelOverlay(tile: TileState): Overlay | null {
     if (this.#labels.has(tile)) return this.#labels.get(tile) ?? null;
     let overlay: Overlay | null = null;
-    const fonts = this.#fonts;
+    const fonts = tile.fonts;
     const width = even(Math.ceil(tile.label.width) + 1);
     const height = even(Math.ceil(tile.label.height) + 1);
     if (fonts && width > 0 && height > 0) {
@@ -179,6 +203,7 @@ export class I420Surface implements Surface<I420> {
           { x: 0, y: 0, width: tile.label.width, height: tile.label.height },
           tile.labelText,
           fonts,
+          tile.muted,
         );
         overlay = overlayFromRgba(ctx.getImageData(0, 0, width, height).data, width, height);
       }

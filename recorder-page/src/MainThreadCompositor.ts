@@ -4,9 +4,13 @@
  * page's own thread (slower: decoding, drawing and the page share a thread).
  */
 import { CanvasSurface } from './CanvasSurface';
-import { CompositorEngine, type CompositorStats, type FrameSlot } from './CompositorEngine';
+import {
+  CompositorEngine,
+  type CompositorStats,
+  type FrameSlot,
+  type SceneSpec,
+} from './CompositorEngine';
 import type { Compositor, CompositorOptions } from './Compositor';
-import type { TileSpec } from './TileBook';
 
 interface VideoSlot extends FrameSlot<CanvasImageSource> {
   element: HTMLVideoElement;
@@ -41,8 +45,8 @@ export class MainThreadCompositor implements Compositor {
     this.videoTrack = track;
   }
 
-  setTiles(tiles: TileSpec[]): void {
-    this.#engine.setTiles(tiles);
+  setScene(scene: SceneSpec): void {
+    this.#engine.setScene(scene);
   }
 
   addVideo(videoId: string, track: MediaStreamTrack): void {

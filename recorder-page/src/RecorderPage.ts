@@ -26,7 +26,9 @@ import type {
   RecorderStats,
   RecorderStopResult,
 } from '#protocol/recorderPage';
+import type { RecordingLayout } from '#protocol/layout';
 import { MainThreadCompositor } from './MainThreadCompositor';
+import { SpeakerSelector } from './SpeakerSelector';
 import { SliceRecorder, webmMimeType } from './SliceRecorder';
 import { SliceUploader } from './SliceUploader';
 import { TileBook } from './TileBook';
@@ -60,6 +62,10 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
   #uploader: SliceUploader<Blob> | undefined;
   #stopping: Promise<RecorderStopResult> | undefined;
   #shownTiles: unknown = null;
+  #layout: RecordingLayout = 'auto';
+  #recordingId: string | undefined;
+  /** The room's dominant speaker, held steady for the layout. */
+  readonly #speakers = new SpeakerSelector({ onChange: () => this.#pushScene(true) });
   #statsTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: RecorderPageOptions) {
@@ -87,6 +93,10 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
       audioTracks: this.#mixer?.trackCount ?? 0,
       uptimeMs: Math.round(performance.now()),
       lastError: this.#lastError,
+      layout: this.#layout,
+      drawnLayout: compositor.layout,
+      activeSpeakerPeerId: this.#speakers.current,
+      hiddenTiles: compositor.hiddenTiles,
     };
   }
 
@@ -123,6 +133,14 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
     this.#options.signal({ type: 'error', message, fatal: true });
   }
 
+  /** See {@link RecorderPageApi.setLayout}. */
+  setLayout(layout: RecordingLayout): void {
+    if (layout === this.#layout) return;
+    this.#options.log(`layout: ${layout}`);
+    this.#layout = layout;
+    this.#pushScene(true);
+  }
+
   /** See {@link RecorderPageApi.stop}. */
   stop(): Promise<RecorderStopResult> {
     this.#stopping ??= this.#stop();
@@ -137,6 +155,8 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
     }
 
     this.#state = 'joining';
+    this.#layout = params.layout;
+    this.#recordingId = params.recordingId;
     const room = new RoomClient({
       serverUrl: params.server,
       token: params.token,
@@ -175,6 +195,7 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
     await joining;
     if (this.#stopping) return;
     log(`joined room ${params.roomId}: ${this.#tiles.participantCount} participant(s)`);
+    if (room.activeSpeakerPeerId !== null) this.#speakers.dominant(room.activeSpeakerPeerId);
 
     await this.#mixer.resume();
     const stream = new MediaStream([this.#compositor.videoTrack, this.#mixer.track]);
@@ -228,24 +249,32 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
 
   #follow(room: RoomClient): void {
     room.on('peer-joined', (peer) => {
-      if (this.#tiles.addPeer(peer)) this.#pushTiles();
+      if (this.#tiles.addPeer(peer)) this.#pushScene();
     });
     room.on('peer-left', ({ peerId }) => {
-      if (this.#tiles.removePeer(peerId)) this.#pushTiles();
+      this.#speakers.remove(peerId);
+      if (this.#tiles.removePeer(peerId)) this.#pushScene();
+    });
+    room.on('active-speaker', ({ peerId }) => this.#speakers.dominant(peerId));
+    room.on('recording-layout', ({ recordingId, layout }) => {
+      if (recordingId === this.#recordingId) this.setLayout(layout);
     });
     room.on('track', (track: RemoteTrack) => this.#addTrack(track));
     room.on('track-ended', (ref: RemoteTrackRef) => {
       if (ref.kind === 'audio') {
         this.#mixer?.removeTrack(ref.producerId);
+        if (this.#tiles.setMicMuted(ref.peerId, true)) this.#pushScene();
         return;
       }
       this.#compositor?.removeVideo(ref.producerId);
-      if (this.#tiles.removeVideo(ref.producerId)) this.#pushTiles();
+      if (this.#tiles.removeVideo(ref.producerId)) this.#pushScene();
     });
     const onPause = (paused: boolean) => (event: TrackStateEvent) => {
-      if (event.kind === 'video' && this.#tiles.setPaused(event.producerId, paused)) {
-        this.#pushTiles();
-      }
+      const changed =
+        event.kind === 'video'
+          ? this.#tiles.setPaused(event.producerId, paused)
+          : this.#tiles.setMicMuted(event.peerId, paused);
+      if (changed) this.#pushScene();
     };
     room.on('track-paused', onPause(true));
     room.on('track-resumed', onPause(false));
@@ -259,18 +288,24 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
   #addTrack({ peerId, producerId, kind, source, track, paused }: RemoteTrack): void {
     if (kind === 'audio') {
       this.#mixer?.addTrack(producerId, track);
+      if (this.#tiles.setMicMuted(peerId, paused)) this.#pushScene();
       return;
     }
     this.#compositor?.addVideo(producerId, track);
     this.#tiles.addVideo({ peerId, videoId: producerId, source, paused });
-    this.#pushTiles();
+    this.#pushScene();
   }
 
-  #pushTiles(): void {
+  /** Gives the compositor the scene: when the tiles changed, or always with `force` (layout, speaker). */
+  #pushScene(force = false): void {
     const tiles = this.#tiles.tiles();
-    if (tiles === this.#shownTiles) return;
+    if (tiles === this.#shownTiles && !force) return;
     this.#shownTiles = tiles;
-    this.#compositor?.setTiles(tiles);
+    this.#compositor?.setScene({
+      tiles,
+      layout: this.#layout,
+      activeSpeakerPeerId: this.#speakers.current,
+    });
     this.#updateState();
   }
 
@@ -292,6 +327,7 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
     const failed = this.#state === 'error';
     if (!failed) this.#state = 'stopping';
     clearInterval(this.#statsTimer);
+    this.#speakers.close();
     this.#options.log(`stopping: flushing the last slice; stats ${JSON.stringify(this.stats())}`);
     try {
       await this.#recorder?.stop();

@@ -22,6 +22,9 @@ export interface TileSpec {
   color: string;
   /** Id of the video to draw (the consumer id), or null for the placeholder. */
   videoId: string | null;
+  kind: 'camera' | 'screen';
+  /** The participant's microphone is off (paused, or none at all): a mark on the camera's label. */
+  micMuted: boolean;
 }
 
 export interface TilePeer {
@@ -43,6 +46,7 @@ interface PeerEntry {
   peerId: string;
   displayName: string;
   order: number;
+  micMuted: boolean;
   /** Videos by id, in arrival order. */
   videos: Map<string, { source: string; paused: boolean }>;
 }
@@ -72,6 +76,7 @@ export class TileBook {
         peerId,
         displayName,
         order: this.#nextOrder++,
+        micMuted: true,
         videos: new Map(),
       });
     }
@@ -116,6 +121,15 @@ export class TileBook {
     return true;
   }
 
+  /** Whether a participant's microphone is off (paused or gone). Returns true if tiles changed. */
+  setMicMuted(peerId: string, muted: boolean): boolean {
+    const entry = this.#peers.get(peerId);
+    if (!entry || entry.micMuted === muted) return false;
+    entry.micMuted = muted;
+    this.#dirty = true;
+    return true;
+  }
+
   /** Marks a video paused (camera off: placeholder) or resumed. Returns true if tiles changed. */
   setPaused(videoId: string, paused: boolean): boolean {
     const peerId = this.#videoOwner.get(videoId);
@@ -151,13 +165,22 @@ export class TileBook {
           camera = video.paused ? null : videoId;
         }
       }
-      tiles.push({ ...base, id: `${peer.peerId}:camera`, label: name, videoId: camera });
+      tiles.push({
+        ...base,
+        id: `${peer.peerId}:camera`,
+        label: name,
+        videoId: camera,
+        kind: 'camera',
+        micMuted: peer.micMuted,
+      });
       screens.forEach((videoId, index) => {
         tiles.push({
           ...base,
           id: `${peer.peerId}:screen${index === 0 ? '' : String(index + 1)}`,
           label: `${name} (screen)`,
           videoId,
+          kind: 'screen',
+          micMuted: false,
         });
       });
     }

@@ -8,7 +8,7 @@
  * `canvas.captureStream()`. Either way the canvas shows the picture, so a
  * screenshot of the page is a preview.
  */
-import type { CompositorStats } from './CompositorEngine';
+import type { CompositorStats, SceneSpec } from './CompositorEngine';
 import {
   emptyCompositorStats,
   type Compositor,
@@ -17,7 +17,6 @@ import {
   type TrackProcessorConstructor,
 } from './Compositor';
 import type { FromWorker, ToWorker } from './compositorMessages';
-import type { TileSpec } from './TileBook';
 
 export interface WorkerCompositorOptions extends CompositorOptions {
   workerUrl: URL;
@@ -89,8 +88,8 @@ export class WorkerCompositor implements Compositor {
     );
   }
 
-  setTiles(tiles: TileSpec[]): void {
-    this.#post({ type: 'tiles', tiles });
+  setScene(scene: SceneSpec): void {
+    this.#post({ type: 'scene', scene });
   }
 
   addVideo(videoId: string, track: MediaStreamTrack): void {

@@ -360,8 +360,8 @@ scope.addEventListener('message', ({ data: message }) => {
       case 'init':
         init(message);
         break;
-      case 'tiles':
-        compositor?.engine.setTiles(message.tiles);
+      case 'scene':
+        compositor?.engine.setScene(message.scene);
         break;
       case 'video':
         void compositor?.pump(message.videoId, message.frames);

@@ -5,8 +5,7 @@
  * (a MediaStreamTrackProcessor's ReadableStream: in Chromium both exist only
  * on the page); the worker reports stats and its first frame.
  */
-import type { CompositorStats, FirstFrameInfo } from './CompositorEngine';
-import type { TileSpec } from './TileBook';
+import type { CompositorStats, FirstFrameInfo, SceneSpec } from './CompositorEngine';
 
 export type ToWorker =
   | {
@@ -19,7 +18,7 @@ export type ToWorker =
       height: number;
       fps: number;
     }
-  | { type: 'tiles'; tiles: TileSpec[] }
+  | { type: 'scene'; scene: SceneSpec }
   | { type: 'video'; videoId: string; frames: ReadableStream<VideoFrame> }
   | { type: 'remove-video'; videoId: string }
   | { type: 'start' }

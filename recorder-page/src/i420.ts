@@ -153,13 +153,16 @@ export interface Scaler {
   chroma: PlaneTables;
 }
 
-function planeTables(
-  sourceWidth: number,
-  sourceHeight: number,
-  width: number,
-  height: number,
-): PlaneTables {
-  const axis = (sourceSize: number, size: number) => {
+/** The part of a source picture a scaler reads (the whole picture unless cropped). */
+export interface SourceWindow {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+function planeTables(window: SourceWindow, width: number, height: number): PlaneTables {
+  const axis = (offset: number, sourceSize: number, size: number) => {
     const i0 = new Int32Array(size);
     const i1 = new Int32Array(size);
     const w = new Int32Array(size);
@@ -168,38 +171,50 @@ function planeTables(
       // Pixel centres: destination i samples the source at (i + 0.5)·ratio - 0.5.
       const position = Math.min(sourceSize - 1, Math.max(0, (i + 0.5) * ratio - 0.5));
       const base = Math.floor(position);
-      i0[i] = base;
-      i1[i] = Math.min(sourceSize - 1, base + 1);
+      i0[i] = offset + base;
+      i1[i] = offset + Math.min(sourceSize - 1, base + 1);
       w[i] = Math.round((position - base) * 256);
     }
     return [i0, i1, w] as const;
   };
-  const [x0, x1, wx] = axis(sourceWidth, width);
-  const [y0, y1, wy] = axis(sourceHeight, height);
+  const [x0, x1, wx] = axis(window.x, window.width, width);
+  const [y0, y1, wy] = axis(window.y, window.height, height);
   return { width, height, x0, x1, wx, y0, y1, wy };
 }
 
-/** Builds the tables to draw a `sourceWidth`×`sourceHeight` picture at `width`×`height`. */
+/**
+ * Builds the tables to draw a `sourceWidth`×`sourceHeight` picture at
+ * `width`×`height`; with `crop`, only that window of the source (even
+ * coordinates keep the chroma planes aligned): a camera cropped to fill its cell.
+ */
 export function createScaler(
   sourceWidth: number,
   sourceHeight: number,
   width: number,
   height: number,
   smooth: boolean,
+  crop: SourceWindow = { x: 0, y: 0, width: sourceWidth, height: sourceHeight },
 ): Scaler {
+  const chromaCrop: SourceWindow = {
+    x: crop.x >> 1,
+    y: crop.y >> 1,
+    width: Math.max(
+      1,
+      Math.min(Math.ceil(sourceWidth / 2) - (crop.x >> 1), Math.ceil(crop.width / 2)),
+    ),
+    height: Math.max(
+      1,
+      Math.min(Math.ceil(sourceHeight / 2) - (crop.y >> 1), Math.ceil(crop.height / 2)),
+    ),
+  };
   return {
     sourceWidth,
     sourceHeight,
     width,
     height,
     smooth,
-    luma: planeTables(sourceWidth, sourceHeight, width, height),
-    chroma: planeTables(
-      Math.ceil(sourceWidth / 2),
-      Math.ceil(sourceHeight / 2),
-      width >> 1,
-      height >> 1,
-    ),
+    luma: planeTables(crop, width, height),
+    chroma: planeTables(chromaCrop, width >> 1, height >> 1),
   };
 }
 

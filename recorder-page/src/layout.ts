@@ -1,11 +1,11 @@
 /**
- * Grid layout math for the composite picture. Pure functions, no DOM: the
- * compositor calls them only when the tile list or the canvas size changes,
- * never per frame.
+ * Cell and placement math for the composite picture (which tile goes where
+ * in each layout is sceneLayout's). Pure functions, no DOM: the compositor
+ * calls them only when the tiles or the canvas change, never per frame.
  *
- * Videos are fitted inside their cell ("contain", letterboxed), not cropped:
- * a recording of a class must not cut off a face or the slide a student holds
- * up; the bars cost a little area and nothing else.
+ * Cameras cover their cell (the overhang cropped, centred: a face is in the
+ * middle); shared screens are fitted inside it with bars, because a slide
+ * must never lose its edges.
  */
 
 export interface Rect {
@@ -31,6 +31,14 @@ export function gridShape(count: number): GridShape {
   return { cols, rows };
 }
 
+/**
+ * The largest even integer not above `value`, and never below 0: every edge
+ * the compositor draws sits on an even pixel, a 4:2:0 chroma boundary.
+ */
+export function evenFloor(value: number): number {
+  return Math.max(0, 2 * Math.floor(value / 2));
+}
+
 export interface GridOptions {
   width: number;
   height: number;
@@ -48,18 +56,17 @@ export interface GridOptions {
 export function gridCells(count: number, { width, height, gap = 4 }: GridOptions): Rect[] {
   const { cols, rows } = gridShape(count);
   if (cols === 0) return [];
-  const even = (value: number) => Math.max(0, value - (value % 2));
-  const cellWidth = Math.max(2, even(Math.floor((width - gap * (cols + 1)) / cols)));
-  const cellHeight = Math.max(2, even(Math.floor((height - gap * (rows + 1)) / rows)));
+  const cellWidth = Math.max(2, evenFloor(Math.floor((width - gap * (cols + 1)) / cols)));
+  const cellHeight = Math.max(2, evenFloor(Math.floor((height - gap * (rows + 1)) / rows)));
   // Centre the whole grid: rounding leaves a few spare pixels.
-  const offsetX = even(Math.floor((width - (cols * cellWidth + (cols + 1) * gap)) / 2));
-  const offsetY = even(Math.floor((height - (rows * cellHeight + (rows + 1) * gap)) / 2));
+  const offsetX = evenFloor(Math.floor((width - (cols * cellWidth + (cols + 1) * gap)) / 2));
+  const offsetY = evenFloor(Math.floor((height - (rows * cellHeight + (rows + 1) * gap)) / 2));
   const cells: Rect[] = [];
   for (let index = 0; index < count; index++) {
     const row = Math.floor(index / cols);
     const col = index % cols;
     const inRow = row === rows - 1 ? count - row * cols : cols;
-    const rowOffset = even(Math.floor(((cols - inRow) * (cellWidth + gap)) / 2));
+    const rowOffset = evenFloor(Math.floor(((cols - inRow) * (cellWidth + gap)) / 2));
     cells.push({
       x: offsetX + rowOffset + gap + col * (cellWidth + gap),
       y: offsetY + gap + row * (cellHeight + gap),
@@ -98,6 +105,60 @@ export function fitRect(
   return out;
 }
 
+/** A rectangle of a video's own pixels, in the shape `drawImage` takes it. */
+export interface SourceRect {
+  sx: number;
+  sy: number;
+  sw: number;
+  sh: number;
+}
+
+/**
+ * The part of a `sourceWidth`×`sourceHeight` picture to draw so that, scaled
+ * into the whole `cell`, it fills it without bars and without stretching
+ * ("cover"): the centred crop of the cell's aspect ratio. For cameras only,
+ * where bars would waste more area than a trimmed shoulder costs; shared
+ * screens stay fitted ({@link fitRect}) so that no slide is cut.
+ * Sizes and offsets are even (unless the source itself is under 2 pixels),
+ * so the crop never splits a 4:2:0 chroma sample. An unknown source size or
+ * an empty cell gives the whole source. Writes into `out` when given.
+ */
+export function coverCrop(
+  sourceWidth: number,
+  sourceHeight: number,
+  cell: Rect,
+  out: SourceRect = { sx: 0, sy: 0, sw: 0, sh: 0 },
+): SourceRect {
+  out.sx = 0;
+  out.sy = 0;
+  out.sw = Math.max(0, sourceWidth);
+  out.sh = Math.max(0, sourceHeight);
+  if (sourceWidth <= 0 || sourceHeight <= 0 || cell.width <= 0 || cell.height <= 0) return out;
+  // Dropping an odd last column or row is invisible; an odd crop is not free.
+  const usableWidth = sourceWidth >= 2 ? evenFloor(sourceWidth) : sourceWidth;
+  const usableHeight = sourceHeight >= 2 ? evenFloor(sourceHeight) : sourceHeight;
+  const cellAspect = cell.width / cell.height;
+  const evenRound = (value: number, limit: number) =>
+    Math.min(limit, Math.max(Math.min(2, limit), 2 * Math.round(value / 2)));
+  if (usableWidth / usableHeight > cellAspect) {
+    out.sh = usableHeight;
+    out.sw = evenRound(usableHeight * cellAspect, usableWidth);
+  } else {
+    out.sw = usableWidth;
+    out.sh = evenRound(usableWidth / cellAspect, usableHeight);
+  }
+  out.sx = evenFloor((sourceWidth - out.sw) / 2);
+  out.sy = evenFloor((sourceHeight - out.sh) / 2);
+  return out;
+}
+
+/**
+ * `contain`: the whole picture inside the cell, with bars (shared screens:
+ * no slide is cut). `cover`: the cell filled, the picture's overhang cropped
+ * (cameras: bars would waste more area than a trimmed shoulder costs).
+ */
+export type VideoFit = 'contain' | 'cover';
+
 /** Where and how to draw one video: a source rectangle onto a destination rectangle. */
 export interface VideoPlacement {
   sx: number;
@@ -130,7 +191,7 @@ export function emptyPlacement(): VideoPlacement {
 
 /**
  * How to draw a `sourceWidth`×`sourceHeight` picture into `cell`, fitted
- * (see {@link fitRect}), choosing the cheapest drawing that looks right in
+ * (see {@link fitRect}) or covering it (see {@link coverCrop}), choosing the cheapest drawing that looks right in
  * a software rasterizer, where resampling costs as much as converting the
  * frame to RGB:
  * - within 4% of the native size (a 640x360 camera in a 636x356 cell: the
@@ -146,9 +207,20 @@ export function placeVideo(
   sourceHeight: number,
   cell: Rect,
   out: VideoPlacement = emptyPlacement(),
+  fit: VideoFit = 'contain',
 ): VideoPlacement {
   const dest = fitRect(sourceWidth, sourceHeight, cell, out.dest);
-  const scale = sourceWidth > 0 ? dest.width / sourceWidth : 1;
+  let scale = sourceWidth > 0 ? dest.width / sourceWidth : 1;
+  if (fit === 'cover' && sourceWidth > 0 && sourceHeight > 0) {
+    const crop = coverCrop(sourceWidth, sourceHeight, cell, out);
+    scale = crop.sw > 0 ? cell.width / crop.sw : 1;
+    if (Math.abs(scale - 1) > NATIVE_TOLERANCE) {
+      Object.assign(dest, cell);
+      out.smooth = scale > 0.5;
+      out.scale = scale;
+      return out;
+    }
+  }
   if (sourceWidth > 0 && sourceHeight > 0 && Math.abs(scale - 1) <= NATIVE_TOLERANCE) {
     const width = Math.min(sourceWidth, cell.width);
     const height = Math.min(sourceHeight, cell.height);
@@ -171,6 +243,11 @@ export function placeVideo(
   out.smooth = scale > 0.5;
   out.scale = scale;
   return out;
+}
+
+/** Width (px, even) of the ring around the speaker's cell: visible in a strip, not heavy in a main cell. */
+export function ringThickness(cell: Rect): number {
+  return Math.max(2, evenFloor(Math.min(cell.width, cell.height) * 0.012 + 1));
 }
 
 /** Font size (px) of the name label for a cell: readable, never huge. */

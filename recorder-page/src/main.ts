@@ -11,6 +11,7 @@ import {
   type RecorderPageApi,
   type RecorderSignal,
 } from '#protocol/recorderPage';
+import { recordingLayoutSchema } from '#protocol/layout';
 import { RecorderPage } from './RecorderPage';
 
 function showError(message: string): void {
@@ -64,6 +65,7 @@ function main(): void {
     },
     stats: () => page.stats(),
     stop: () => page.stop(),
+    setLayout: (layout) => page.setLayout(recordingLayoutSchema.parse(layout)),
     begin,
   };
   Object.defineProperty(window, RECORDER_GLOBAL, { value: api, enumerable: true });

@@ -10,18 +10,21 @@ export type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContex
 
 export const BACKGROUND = '#15181d';
 export const LETTERBOX = '#000000';
+/** The ring around the shown speaker's tile. */
+export const SPEAKING = '#3ccf7a';
+const MUTED = '#e5484d';
 const LABEL_BACKGROUND = 'rgba(0, 0, 0, 0.6)';
 const TEXT = '#ffffff';
 const FONT_FAMILY = 'system-ui, "DejaVu Sans", "Liberation Sans", Arial, sans-serif';
 
-/** Fonts of one layout (all cells of a grid have one size). */
+/** Fonts of one tile (a layout's main tile has larger ones than its strip). */
 export interface Fonts {
   label: string;
   labelSize: number;
   initials: string;
 }
 
-/** The fonts for a grid whose cells look like `cell`. */
+/** The fonts for a tile whose cell looks like `cell`. */
 export function fontsFor(cell: Rect | undefined): Fonts {
   const labelSize = cell ? labelFontSize(cell) : 12;
   return {
@@ -74,21 +77,71 @@ export function paintPlaceholder(
   ctx.fillText(initials, cx, cy);
 }
 
-/** A name label: a translucent box with the (already fitted) text. */
-export function paintLabel(ctx: Canvas2D, label: Rect, text: string, fonts: Fonts): void {
+/** Width of the muted-microphone mark in a label of this font size (0 when not muted). */
+export function mutedMarkWidth(fontSize: number, muted: boolean): number {
+  return muted ? Math.round(fontSize * 1.2) : 0;
+}
+
+/**
+ * A name label: a translucent box with the (already fitted) text, after a
+ * muted-microphone mark (a microphone struck through, in red) when `muted`.
+ */
+export function paintLabel(
+  ctx: Canvas2D,
+  label: Rect,
+  text: string,
+  fonts: Fonts,
+  muted = false,
+): void {
   if (label.width <= 0) return;
   ctx.fillStyle = LABEL_BACKGROUND;
   ctx.fillRect(label.x, label.y, label.width, label.height);
+  const padding = Math.round(fonts.labelSize * 0.5);
+  const mark = mutedMarkWidth(fonts.labelSize, muted);
+  if (muted) paintMutedMark(ctx, label.x + padding, label.y + label.height / 2, fonts.labelSize);
   ctx.fillStyle = TEXT;
   ctx.font = fonts.label;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'middle';
   ctx.fillText(
     text,
-    label.x + Math.round(fonts.labelSize * 0.5),
+    label.x + padding + mark,
     label.y + label.height / 2,
-    Math.max(1, label.width - fonts.labelSize),
+    Math.max(1, label.width - fonts.labelSize - mark),
   );
+}
+
+/** A microphone (capsule and stand) struck through, `size` tall, left edge at `x`. */
+function paintMutedMark(ctx: Canvas2D, x: number, cy: number, size: number): void {
+  const w = size * 0.42;
+  const h = size * 0.62;
+  const cx = x + size * 0.45;
+  const top = cy - h * 0.62;
+  ctx.fillStyle = MUTED;
+  ctx.beginPath();
+  ctx.arc(cx, top + w / 2, w / 2, Math.PI, 0);
+  ctx.arc(cx, top + h - w / 2, w / 2, 0, Math.PI);
+  ctx.fill();
+  const line = Math.max(1.5, size * 0.1);
+  ctx.fillRect(cx - line / 2, top + h, line, size * 0.2);
+  ctx.fillRect(cx - w * 0.7, top + h + size * 0.18, w * 1.4, line);
+  // The strike: a thin bar drawn as a rotated rectangle's outline of points.
+  ctx.beginPath();
+  ctx.moveTo(cx - size * 0.45, cy - size * 0.5);
+  ctx.lineTo(cx - size * 0.45 + line, cy - size * 0.5 - line);
+  ctx.lineTo(cx + size * 0.45, cy + size * 0.42 - line);
+  ctx.lineTo(cx + size * 0.45 - line, cy + size * 0.42);
+  ctx.closePath();
+  ctx.fill();
+}
+
+/** The ring around the shown speaker's cell, `thickness` pixels inside its edge. */
+export function paintSpeakingRing(ctx: Canvas2D, cell: Rect, thickness: number): void {
+  ctx.fillStyle = SPEAKING;
+  ctx.fillRect(cell.x, cell.y, cell.width, thickness);
+  ctx.fillRect(cell.x, cell.y + cell.height - thickness, cell.width, thickness);
+  ctx.fillRect(cell.x, cell.y, thickness, cell.height);
+  ctx.fillRect(cell.x + cell.width - thickness, cell.y, thickness, cell.height);
 }
 
 /** Cuts `text` with an ellipsis to fit `maxWidth` in the context's current font. */

@@ -1,6 +1,7 @@
 /**
  * The one client of a classroom room: signalling plus mediasoup-client. The
- * classroom UI uses it as a participant (send camera/mic, receive everyone);
+ * classroom UI uses it as a participant (send camera/mic and a screen share,
+ * receive everyone);
  * the recorder page uses it as a hidden receive-only recorder. It knows
  * nothing about the DOM: it hands out MediaStreamTracks through events.
  *
@@ -52,6 +53,8 @@ export interface JoinResult {
   peers: PeerInfo[];
   /** The room's recording in progress, if any. */
   recording: ActiveRecordingInfo | null;
+  /** The room's dominant speaker when we joined, if any (then see 'active-speaker'). */
+  activeSpeakerPeerId: string | null;
 }
 
 /** Identifies one remote track: whose, which producer, which local consumer. */
@@ -90,6 +93,16 @@ export interface RoomClientEvents {
   'recording-stopped': ServerEvents['recording-stopped'];
   'recording-error': ServerEvents['recording-error'];
   'recording-ready': ServerEvents['recording-ready'];
+  /** The layout of the room's recording in progress changed. */
+  'recording-layout': ServerEvents['recording-layout'];
+  /** The room's dominant speaker changed (any peer, this client's own included). */
+  'active-speaker': ServerEvents['active-speaker'];
+  /**
+   * Our screen share ended without stopScreenShare(): its track ended (the
+   * browser's "Stop sharing" bar, a closed window). The client already closed
+   * the producer and told the server.
+   */
+  'screen-share-ended': { producerId: string };
   /** The server closed the room; the client is closed. */
   'room-closed': { reason: string };
   /** The connection was lost; the client is closed. */
@@ -104,7 +117,19 @@ interface ConsumerEntry extends RemoteTrackRef {
   announced: boolean;
 }
 
-type LocalSource = Extract<MediaSource, 'camera' | 'mic'>;
+/** What this client can send: a camera, a mic and a screen share, one producer each. */
+type LocalSource = MediaSource;
+/** The sources the user turns on and off (pause/resume); a screen share is stopped instead. */
+type DeviceSource = Extract<LocalSource, 'camera' | 'mic'>;
+
+/**
+ * libwebrtc lip-syncs the audio and video of one streamId: a peer's camera
+ * and mic share one, and a screen share gets its own so that it never joins
+ * (nor delays) that sync group.
+ */
+function remoteStreamId(peerId: string, source: MediaSource): string {
+  return source === 'screen' ? `${peerId}-screen` : `${peerId}-stream`;
+}
 
 /** Without a logger: info and above to the console (the bot forwards it), debug dropped. */
 const defaultLogger: RoomClientLogger = {
@@ -129,6 +154,8 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
   #state: 'new' | 'joining' | 'joined' | 'closed' = 'new';
   #self?: PeerInfo;
   #recording: ActiveRecordingInfo | null = null;
+  /** Undefined until known: an 'active-speaker' event that beats the join answer wins over it. */
+  #activeSpeakerPeerId: string | null | undefined;
   readonly #peers = new Map<string, PeerInfo>();
 
   #device?: msc.Device;
@@ -144,7 +171,13 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
 
   readonly #producers = new Map<LocalSource, msc.Producer>();
   /** What the user wants for mic/camera, applied to producers when they are created. */
-  readonly #wanted: Record<LocalSource, boolean> = { mic: true, camera: true };
+  readonly #wanted: Record<DeviceSource, boolean> = { mic: true, camera: true };
+  /**
+   * Tail of the screen-share starts and stops, run one after the other: a stop
+   * during a start stops what the start made, and a start after a stop is
+   * sent once the server has dropped the previous share.
+   */
+  #screenQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: RoomClientOptions) {
     const logger = options.logger ?? defaultLogger;
@@ -186,6 +219,16 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
     return this.#recording;
   }
 
+  /** The room's dominant speaker, from the join answer then 'active-speaker'; null once they left. */
+  get activeSpeakerPeerId(): string | null {
+    return this.#activeSpeakerPeerId ?? null;
+  }
+
+  /** Whether our screen share is being sent. */
+  get screenSharing(): boolean {
+    return this.#producers.has('screen');
+  }
+
   /** The remote tracks currently playing, by consumer id. */
   get tracks(): RemoteTrack[] {
     return [...this.#consumers.values()]
@@ -209,6 +252,7 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
       this.#assertOpen();
       this.#self = joined.self;
       this.#recording = joined.recording;
+      this.#activeSpeakerPeerId ??= joined.activeSpeakerPeerId;
       this.#logger.info(`joined room ${this.roomId} as ${joined.self.role} ${joined.self.peerId}`);
 
       const device = await Device.factory(
@@ -231,7 +275,12 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
       this.#state = 'joined';
 
       await Promise.all([...this.#remoteProducers.values()].map((p) => this.#consume(p)));
-      return { self: joined.self, peers: [...this.#peers.values()], recording: joined.recording };
+      return {
+        self: joined.self,
+        peers: [...this.#peers.values()],
+        recording: joined.recording,
+        activeSpeakerPeerId: this.activeSpeakerPeerId,
+      };
     } catch (error) {
       this.close();
       throw error;
@@ -261,6 +310,32 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
     if (audio && device.canProduce('audio') && !this.#producers.has('mic')) {
       await this.#produce(transport, 'mic', { track: audio, codecOptions: { opusDtx: true } });
     }
+  }
+
+  /**
+   * Participant mode: sends a screen-capture track (getDisplayMedia's) as the
+   * 'screen' video producer, VP8. The client owns the track from then on:
+   * ending the share (stopScreenShare(), leave(), close()) stops it, so the
+   * browser's sharing indicator goes away, and so does a share that cannot
+   * start. Rejects with InvalidStateError in recorder mode, before join()
+   * completed, or while already sharing.
+   */
+  shareScreen(track: MediaStreamTrack): Promise<void> {
+    return this.#screenOp(async () => {
+      try {
+        await this.#shareScreen(track);
+      } catch (error) {
+        // A capture nobody receives must not keep the browser's "sharing" indicator on
+        // (but the track of the share under way, passed again, is that share's).
+        if (this.#producers.get('screen')?.track !== track) track.stop();
+        throw error;
+      }
+    });
+  }
+
+  /** Stops our screen share: closes its producer and tells the server. Idempotent, never rejects. */
+  stopScreenShare(): Promise<void> {
+    return this.#screenOp(() => this.#unpublish('screen'));
   }
 
   /** Mutes or unmutes the microphone (pauses its producer here and on the server). */
@@ -337,6 +412,12 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
       this.safeEmit('recording-error', info);
     });
     s.on('recording-ready', (info) => this.safeEmit('recording-ready', info));
+    s.on('recording-layout', (info) => this.safeEmit('recording-layout', info));
+    s.on('active-speaker', ({ peerId }) => {
+      if (this.closed || this.#activeSpeakerPeerId === peerId) return;
+      this.#activeSpeakerPeerId = peerId;
+      this.safeEmit('active-speaker', { peerId });
+    });
     s.on('room-closed', ({ reason }) => {
       this.#logger.warn(`room ${this.roomId} closed by the server: ${reason}`);
       this.close();
@@ -360,6 +441,8 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
     for (const [producerId, producer] of this.#remoteProducers) {
       if (producer.peerId === peerId) this.#dropProducer(producerId);
     }
+    // The server names the next speaker when there is one; until then, nobody.
+    if (this.#activeSpeakerPeerId === peerId) this.#activeSpeakerPeerId = null;
     if (this.#peers.delete(peerId)) this.safeEmit('peer-left', { peerId });
   }
 
@@ -404,15 +487,40 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
     return transport;
   }
 
+  /** shareScreen()'s work, inside the screen queue. */
+  async #shareScreen(track: MediaStreamTrack): Promise<void> {
+    if (this.mode !== 'participant') {
+      throw new InvalidStateError('a recorder does not share a screen');
+    }
+    const transport = this.#sendTransport;
+    const device = this.#device;
+    if (this.#state !== 'joined' || !transport || !device) {
+      throw new InvalidStateError('shareScreen() before join() completed');
+    }
+    if (this.#producers.has('screen')) throw new InvalidStateError('already sharing the screen');
+    if (track.kind !== 'video') throw new TypeError('a screen share is a video track');
+    // Slides and code: libwebrtc then keeps the resolution and drops frames under pressure.
+    if ('contentHint' in track && !track.contentHint) track.contentHint = 'detail';
+    const vp8 = device.rtpCapabilities.codecs?.find(
+      (c) => c.mimeType.toLowerCase() === 'video/vp8',
+    );
+    await this.#produce(transport, 'screen', {
+      track,
+      stopTracks: true,
+      ...(vp8 ? { codec: vp8 } : {}),
+      codecOptions: { videoGoogleStartBitrate: 1000 },
+    });
+  }
+
   async #produce(
     transport: msc.Transport,
     source: LocalSource,
     options: msc.ProducerOptions,
   ): Promise<void> {
-    // The UI keeps showing its preview: the producer must not stop the tracks.
+    // By default the UI keeps showing its preview: the producer must not stop the tracks.
     const producer = await transport.produce({
-      ...options,
       stopTracks: false,
+      ...options,
       appData: { source },
     });
     if (this.closed) {
@@ -420,21 +528,56 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
       return;
     }
     this.#producers.set(source, producer);
-    producer.on('transportclose', () => this.#producers.delete(source));
-    producer.on('trackended', () => {
-      this.#logger.warn(`local ${source} track ended`);
-      this.#producers.delete(source);
-      producer.close();
-      this.#signalling
-        .request('closeProducer', { producerId: producer.id })
-        .catch((error: unknown) => {
-          this.#logger.warn(`closeProducer ${producer.id} failed`, error);
-        });
+    producer.on('transportclose', () => {
+      if (this.#producers.get(source) === producer) this.#producers.delete(source);
     });
-    if (!this.#wanted[source]) await this.#setSourceEnabled(source, false);
+    producer.on('trackended', () => this.#localTrackEnded(source, producer));
+    // A track that ended while the producer was being made fires no 'ended' on it.
+    if (producer.track?.readyState === 'ended') {
+      this.#localTrackEnded(source, producer);
+      return;
+    }
+    if (source !== 'screen' && !this.#wanted[source]) await this.#setSourceEnabled(source, false);
   }
 
-  async #setSourceEnabled(source: LocalSource, on: boolean): Promise<void> {
+  /** A local track ended by itself (device unplugged, the browser's "Stop sharing"). */
+  #localTrackEnded(source: LocalSource, producer: msc.Producer): void {
+    if (this.#producers.get(source) !== producer) return;
+    this.#logger.warn(`local ${source} track ended`);
+    const closed = this.#unpublish(source);
+    if (source !== 'screen') return;
+    // A share started right after waits until the server has dropped this one.
+    void this.#screenOp(() => closed);
+    this.safeEmit('screen-share-ended', { producerId: producer.id });
+  }
+
+  /**
+   * Closes a local producer, then tells the server. The producer is gone
+   * from this client before the first await; resolves once the server
+   * answered, never rejects (a failure is logged: the server closes it with
+   * the peer anyway).
+   */
+  async #unpublish(source: LocalSource): Promise<void> {
+    const producer = this.#producers.get(source);
+    if (!producer) return;
+    this.#producers.delete(source);
+    producer.close();
+    if (this.closed) return;
+    try {
+      await this.#signalling.request('closeProducer', { producerId: producer.id });
+    } catch (error) {
+      this.#logger.warn(`closeProducer ${producer.id} failed`, error);
+    }
+  }
+
+  /** Runs a screen-share start or stop after the previous one settled. */
+  #screenOp<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#screenQueue.then(task, task);
+    this.#screenQueue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #setSourceEnabled(source: DeviceSource, on: boolean): Promise<void> {
     if (this.mode !== 'participant') throw new InvalidStateError('a recorder has no mic or camera');
     this.#wanted[source] = on;
     const producer = this.#producers.get(source);
@@ -468,8 +611,7 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
         producerId,
         kind: info.kind,
         rtpParameters: info.rtpParameters as msc.RtpParameters,
-        // One MediaStream per peer lets the browser keep its audio and video in sync.
-        streamId: `${info.peerId}-stream`,
+        streamId: remoteStreamId(info.peerId, info.source),
       });
       entry = {
         consumer,

@@ -52,6 +52,7 @@ const serverEventNames = {
   'producer-paused': true,
   'producer-resumed': true,
   'consumer-closed': true,
+  'active-speaker': true,
   'room-closed': true,
   'recording-started': true,
   'recording-stopped': true,
@@ -59,6 +60,7 @@ const serverEventNames = {
   'recording-ready': true,
   'recording-updated': true,
   'recording-hls-progress': true,
+  'recording-layout': true,
 } as const satisfies Record<ServerEventName, true>;
 
 function isServerEventName(name: string): name is ServerEventName {

@@ -54,8 +54,17 @@ export interface ClipOptions {
    * `pattern` (default): a test pattern and a steady tone. `sync`: a dark
    * picture that flashes white while a beep sounds, once a second: where the
    * flashes and the beeps land in a recording tells its audio/video offset.
+   * `solid`: one colour (`color`) and the tone, easy to find in a recording.
    */
-  kind?: 'pattern' | 'sync';
+  kind?: 'pattern' | 'sync' | 'solid';
+  /** The picture of a `solid` clip (an ffmpeg colour: `red`, `0x2040ff`). */
+  color?: string;
+  /**
+   * Talk in turns: the tone sounds only from `fromSeconds` to `toSeconds` of
+   * every `periodSeconds` (default: all the time). Clips whose windows do not
+   * overlap make their participants take turns as the room's active speaker.
+   */
+  speech?: { periodSeconds: number; fromSeconds: number; toSeconds: number } | null;
   /** Drawn on the picture when drawtext and the font are available. */
   label: string;
   seconds?: number;
@@ -78,10 +87,21 @@ export function defaultClipCacheDir(env: NodeJS.ProcessEnv = process.env): strin
 
 type ClipRecipe = Required<Omit<ClipOptions, 'cacheDir' | 'ffmpegPath'>>;
 
+/** What a participant's clip looks and sounds like (the load generator picks index and label). */
+export type ClipLook = Partial<Omit<ClipOptions, 'index' | 'label' | 'cacheDir' | 'ffmpegPath'>>;
+
 /** The lavfi sources of a clip: [video, audio]. */
 function clipSources(recipe: ClipRecipe, withText: boolean): [string, string] {
-  const { index, label, width, height, fps, audioDb } = recipe;
+  const { index, label, width, height, fps, audioDb, speech } = recipe;
   const amplitude = (10 ** (audioDb / 20)).toFixed(6);
+  const tone = `${amplitude}*sin(2*PI*${toneOf(index)}*t)`;
+  // Single quotes keep the expression's commas out of the filtergraph's syntax.
+  const voice = speech
+    ? `aevalsrc='if(between(mod(t,${speech.periodSeconds}),${speech.fromSeconds},${speech.toSeconds}),${tone},0)':s=48000`
+    : `aevalsrc=${tone}:s=48000`;
+  if (recipe.kind === 'solid') {
+    return [`color=c=${recipe.color}:size=${width}x${height}:rate=${fps},format=yuv420p`, voice];
+  }
   if (recipe.kind === 'sync') {
     const grey = SYNC_DARK_LUMA.toString(16).padStart(2, '0').repeat(3);
     // Single quotes keep the expressions' commas out of the filtergraph's syntax.
@@ -93,7 +113,6 @@ function clipSources(recipe: ClipRecipe, withText: boolean): [string, string] {
     ];
   }
   const pattern = PATTERNS[index % PATTERNS.length]!;
-  const frequency = toneOf(index);
   const filters = [`${pattern}=size=${width}x${height}:rate=${fps}`, 'format=yuv420p'];
   if (withText) {
     // Only characters that need no filtergraph escaping; the clock shows the picture moving.
@@ -103,7 +122,7 @@ function clipSources(recipe: ClipRecipe, withText: boolean): [string, string] {
         ':fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=(w-text_w)/2:y=h/15',
     );
   }
-  return [filters.join(','), `aevalsrc=${amplitude}*sin(2*PI*${frequency}*t):s=48000`];
+  return [filters.join(','), voice];
 }
 
 function clipArgs(recipe: ClipRecipe, withText: boolean) {
@@ -129,6 +148,8 @@ export async function ensureClip(options: ClipOptions): Promise<string> {
   const {
     index,
     kind = 'pattern',
+    color = 'gray',
+    speech = null,
     label,
     seconds = 20,
     width = 640,
@@ -138,14 +159,25 @@ export async function ensureClip(options: ClipOptions): Promise<string> {
     cacheDir = defaultClipCacheDir(),
     ffmpegPath = 'ffmpeg',
   } = options;
-  const recipe: ClipRecipe = { index, kind, label, seconds, width, height, fps, audioDb };
+  const recipe: ClipRecipe = {
+    index,
+    kind,
+    color,
+    speech,
+    label,
+    seconds,
+    width,
+    height,
+    fps,
+    audioDb,
+  };
   const attempts = kind === 'pattern' && existsSync(FONT_FILE) ? [true, false] : [false];
   await mkdir(cacheDir, { recursive: true });
   let lastError: unknown;
   for (const withText of attempts) {
     const args = clipArgs(recipe, withText);
     const key = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 12);
-    const name = kind === 'sync' ? 'sync' : PATTERNS[index % PATTERNS.length]!;
+    const name = kind === 'pattern' ? PATTERNS[index % PATTERNS.length]! : kind;
     const path = join(cacheDir, `${name}-${index + 1}-${key}.webm`);
     if (existsSync(path)) return path;
     // Written aside and renamed, so a concurrent run never reads half a clip.
@@ -168,6 +200,7 @@ export interface SyntheticParticipantResponse {
   displayName: string;
   video: RtpInput;
   audio: RtpInput;
+  screen: RtpInput | null;
 }
 
 /** The few admin HTTP calls the load generator makes. */
@@ -189,8 +222,13 @@ export class AdminClient {
   createSyntheticParticipant(
     roomId: string,
     displayName: string,
+    { screen = false }: { screen?: boolean } = {},
   ): Promise<SyntheticParticipantResponse> {
-    return request(this.#url(roomId), { method: 'POST', token: this.token, body: { displayName } });
+    return request(this.#url(roomId), {
+      method: 'POST',
+      token: this.token,
+      body: { displayName, ...(screen ? { screen } : {}) },
+    });
   }
 
   async removeSyntheticParticipant(roomId: string, peerId: string): Promise<void> {
@@ -229,17 +267,35 @@ function rtpUrl({ ip, port, rtcpPort }: RtpInput): string {
   return `rtp://${host}:${port}?rtcpport=${rtcpPort}&pkt_size=1200`;
 }
 
-/** ffmpeg arguments that loop a clip forever in real time and send it as RTP, without re-encoding. */
-export function senderArgs(clip: string, participant: SyntheticParticipantResponse): string[] {
-  const { video, audio } = participant;
+/**
+ * ffmpeg arguments that loop a clip forever in real time and send it as RTP,
+ * without re-encoding; with `screenClip` (and a participant made with a
+ * screen), that clip's video goes to the screen share too.
+ */
+export function senderArgs(
+  clip: string,
+  participant: SyntheticParticipantResponse,
+  screenClip?: string,
+): string[] {
+  const { video, audio, screen } = participant;
+  const rtp = (input: RtpInput) => [
+    '-f',
+    'rtp',
+    '-payload_type',
+    String(input.payloadType),
+    '-ssrc',
+    String(input.ssrc),
+    rtpUrl(input),
+  ];
+  const sharing = screen && screenClip !== undefined;
   // prettier-ignore
   return [
     '-hide_banner', '-loglevel', 'error', '-nostdin',
     '-re', '-stream_loop', '-1', '-i', clip,
-    '-map', '0:v:0', '-c:v', 'copy',
-    '-f', 'rtp', '-payload_type', String(video.payloadType), '-ssrc', String(video.ssrc), rtpUrl(video),
-    '-map', '0:a:0', '-c:a', 'copy',
-    '-f', 'rtp', '-payload_type', String(audio.payloadType), '-ssrc', String(audio.ssrc), rtpUrl(audio),
+    ...(sharing ? ['-re', '-stream_loop', '-1', '-i', screenClip] : []),
+    '-map', '0:v:0', '-c:v', 'copy', ...rtp(video),
+    '-map', '0:a:0', '-c:a', 'copy', ...rtp(audio),
+    ...(sharing ? ['-map', '1:v:0', '-c:v', 'copy', ...rtp(screen)] : []),
   ];
 }
 
@@ -248,6 +304,8 @@ export interface RunningParticipant {
   roomId: string;
   participant: SyntheticParticipantResponse;
   clip: string;
+  /** The clip sent as this participant's shared screen, if any. */
+  screenClip: string | null;
   sender: ChildProcess;
   /** The last lines ffmpeg wrote to stderr (errors only, at this log level). */
   stderrTail(): string;
@@ -259,10 +317,10 @@ export interface SyntheticLoadOptions {
   count: number;
   /** One clip for everyone; by default each participant gets its own. */
   clip?: string;
-  /** Per participant: the clip's tone level (dBFS); default: ffmpeg's sine level. */
-  audioDbOf?: (index: number) => number | undefined;
-  /** Per participant: the kind of clip (default `pattern`). */
-  clipKindOf?: (index: number) => ClipOptions['kind'];
+  /** Per participant: what the clip looks and sounds like (default: a test pattern and a tone). */
+  clipOf?: (index: number) => ClipLook | undefined;
+  /** Per participant: a screen to share (its clip's look), or undefined for none. */
+  screenOf?: (index: number) => ClipLook | undefined;
   /** Display names are `${namePrefix} 1..count`. */
   namePrefix?: string;
   cacheDir?: string;
@@ -311,29 +369,33 @@ export class SyntheticLoad {
     const names = Array.from({ length: count }, (_, i) => `${namePrefix} ${i + 1}`);
     // Clips first, one at a time: making one is the only expensive step, and only the first time.
     const clips: string[] = [];
+    const screens: Array<string | null> = [];
+    const make = async (index: number, label: string, look: ClipLook | undefined) => {
+      const started = performance.now();
+      const path = await ensureClip({
+        index,
+        label,
+        ...look,
+        ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
+        ...(this.#options.ffmpegPath ? { ffmpegPath: this.#options.ffmpegPath } : {}),
+      });
+      const ms = Math.round(performance.now() - started);
+      if (ms > 500) log(`made clip ${path} in ${ms} ms`);
+      return path;
+    };
     for (const [index, label] of names.entries()) {
       if (this.#stopRequested) return;
-      const started = performance.now();
-      clips.push(
-        this.#options.clip ??
-          (await ensureClip({
-            index,
-            label,
-            kind: this.#options.clipKindOf?.(index) ?? 'pattern',
-            ...(this.#options.audioDbOf?.(index) !== undefined
-              ? { audioDb: this.#options.audioDbOf(index)! }
-              : {}),
-            ...(this.#options.cacheDir ? { cacheDir: this.#options.cacheDir } : {}),
-            ...(this.#options.ffmpegPath ? { ffmpegPath: this.#options.ffmpegPath } : {}),
-          })),
-      );
-      const ms = Math.round(performance.now() - started);
-      if (ms > 500) log(`made clip ${clips[index]} in ${ms} ms`);
+      clips.push(this.#options.clip ?? (await make(index, label, this.#options.clipOf?.(index))));
+      const screen = this.#options.screenOf?.(index);
+      screens.push(screen ? await make(index, `${label} screen`, screen) : null);
     }
     for (const [index, displayName] of names.entries()) {
       if (this.#stopRequested) return;
-      const participant = await client.createSyntheticParticipant(roomId, displayName);
-      this.#running.push(this.#spawn(index, roomId, participant, clips[index]!));
+      const screenClip = screens[index] ?? null;
+      const participant = await client.createSyntheticParticipant(roomId, displayName, {
+        screen: screenClip !== null,
+      });
+      this.#running.push(this.#spawn(index, roomId, participant, clips[index]!, screenClip));
     }
   }
 
@@ -342,8 +404,10 @@ export class SyntheticLoad {
     roomId: string,
     participant: SyntheticParticipantResponse,
     clip: string,
+    screenClip: string | null,
   ): RunningParticipant {
-    const sender = spawn(this.#options.ffmpegPath ?? 'ffmpeg', senderArgs(clip, participant), {
+    const args = senderArgs(clip, participant, screenClip ?? undefined);
+    const sender = spawn(this.#options.ffmpegPath ?? 'ffmpeg', args, {
       // ffmpeg prints the SDP of its RTP outputs on stdout: nobody needs it.
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -357,6 +421,7 @@ export class SyntheticLoad {
       roomId,
       participant,
       clip,
+      screenClip,
       sender,
       stderrTail: () => stderr.trim(),
     };

@@ -1,6 +1,7 @@
 /**
  * `/room/:roomId`: lobby with camera/mic preview, then the call (a grid of
- * remote participants, mute, camera, leave), the Record/Stop toggle and the
+ * remote participants and their screen shares, the active speaker ringed;
+ * mute, camera, share screen, leave), the Record/Stop toggle and the
  * recordings panel for instructors and admins, and the recording indicator
  * for everyone. Media and signalling are the RoomClient's; this file only
  * turns its events into DOM.
@@ -18,6 +19,7 @@ import { canRecord, type Session } from '../session';
 import { LocalMedia } from '../room/LocalMedia';
 import { ParticipantTile } from '../room/ParticipantTile';
 import { RecordingsPanel } from '../room/RecordingsPanel';
+import { ScreenTile } from '../room/ScreenTile';
 
 export type RoomState = 'idle' | 'joining' | 'joined' | 'left' | 'error';
 
@@ -27,6 +29,25 @@ const logger: RoomClientLogger = {
   warn: (message, ...args) => console.warn(`[room] ${message}`, ...args),
   error: (message, ...args) => console.error(`[room] ${message}`, ...args),
 };
+
+/**
+ * Legible slides at a modest rate: text needs pixels more than motion, and
+ * the recorder composites the share with every camera.
+ */
+const screenCapture: DisplayMediaStreamOptions = {
+  video: { frameRate: { ideal: 15, max: 30 }, width: { max: 1920 }, height: { max: 1080 } },
+  audio: false,
+};
+
+/** Closing the browser's picker (or its Cancel) rejects with NotAllowedError: the user's choice, not a failure. */
+function isPickerCancelled(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'name' in error &&
+    error.name === 'NotAllowedError'
+  );
+}
 
 export function renderRoomPage(session: Session, roomId: string): void {
   new RoomPage(session, roomId).mount(appRoot());
@@ -39,7 +60,15 @@ class RoomPage {
   #state: RoomState = 'idle';
   #client: RoomClient | null = null;
   readonly #tiles = new Map<string, ParticipantTile>();
+  /** Remote screen shares, by producer id (a stop and a new share may briefly overlap). */
+  readonly #screenTiles = new Map<string, ScreenTile>();
+  /** Our own share's preview, while we share. */
+  #screenPreview: ScreenTile | null = null;
+  /** The room's dominant speaker, as the RoomClient last said. */
+  #activeSpeaker: string | null = null;
   readonly #local: LocalMedia;
+  /** Browsers without getDisplayMedia (phones, insecure origins) get no share button. */
+  readonly #canShareScreen = typeof navigator.mediaDevices?.getDisplayMedia === 'function';
   /** The room's recording as announced by the server (join result, recording-* events). */
   #recording: ActiveRecordingInfo | null = null;
   /** A recording this user started that the server has not announced yet. */
@@ -62,6 +91,7 @@ class RoomPage {
   readonly #leaveButton: HTMLButtonElement;
   readonly #micButton: HTMLButtonElement;
   readonly #cameraButton: HTMLButtonElement;
+  readonly #screenButton: HTMLButtonElement;
   readonly #recordButton: HTMLButtonElement | null;
   readonly #titleInput: HTMLInputElement | null;
   readonly #panel: RecordingsPanel | null;
@@ -114,6 +144,10 @@ class RoomPage {
 
     this.#micButton = this.#toggleButton('mic-toggle', () => void this.#toggleMic());
     this.#cameraButton = this.#toggleButton('camera-toggle', () => void this.#toggleCamera());
+    this.#screenButton = this.#toggleButton('share-screen', () => void this.#toggleScreenShare());
+    this.#screenButton.setAttribute('aria-pressed', 'false');
+    this.#screenButton.hidden = !this.#canShareScreen;
+    this.#screenButton.disabled = true;
     this.#leaveButton = h(
       'button',
       { class: 'btn btn-danger', type: 'button', 'data-testid': 'leave' },
@@ -146,7 +180,13 @@ class RoomPage {
     const controls = h(
       'footer',
       { class: 'controls' },
-      h('div', { class: 'controls-group' }, this.#micButton, this.#cameraButton),
+      h(
+        'div',
+        { class: 'controls-group' },
+        this.#micButton,
+        this.#cameraButton,
+        this.#screenButton,
+      ),
       h('div', { class: 'controls-group' }, this.#recordButton, this.#leaveButton),
     );
 
@@ -177,7 +217,13 @@ class RoomPage {
 
     this.#root = h(
       'main',
-      { class: 'room', 'data-testid': 'room', 'data-state': 'idle', 'data-room-id': roomId },
+      {
+        class: 'room',
+        'data-testid': 'room',
+        'data-state': 'idle',
+        'data-room-id': roomId,
+        'data-screen-sharing': 'false',
+      },
       h(
         'div',
         { class: 'room-body' },
@@ -254,6 +300,7 @@ class RoomPage {
       const joined = await client.join();
       if (this.#client !== client) return; // left while joining
       this.#recording = joined.recording;
+      this.#setActiveSpeaker(joined.activeSpeakerPeerId);
       this.#setState('joined', '');
     } catch (error) {
       if (this.#client !== client) return;
@@ -285,6 +332,8 @@ class RoomPage {
     setBusy(this.#leaveButton, true);
     this.#client = null;
     try {
+      // The others see the share end before we leave; never rejects.
+      await client.stopScreenShare();
       await client.leave();
     } finally {
       setBusy(this.#leaveButton, false);
@@ -315,18 +364,35 @@ class RoomPage {
       this.#tiles.delete(peerId);
       this.#render();
     });
-    client.on('track', ({ peerId, kind, source, track, paused }) => {
-      if (!mine() || source === 'screen') return;
+    client.on('track', ({ peerId, producerId, kind, source, track, paused }) => {
+      if (!mine()) return;
+      if (source === 'screen') {
+        const name = client.peers.get(peerId)?.displayName ?? 'Someone';
+        this.#addScreenTile(peerId, producerId, name, track, paused);
+        return;
+      }
       this.#tiles.get(peerId)?.setTrack(kind, track, paused);
     });
-    client.on('track-ended', ({ peerId, kind, source }) => {
-      if (!mine() || source === 'screen') return;
-      this.#tiles.get(peerId)?.removeTrack(kind);
+    client.on('track-ended', ({ peerId, producerId, kind, source }) => {
+      if (!mine()) return;
+      if (source === 'screen') this.#removeScreenTile(producerId);
+      else this.#tiles.get(peerId)?.removeTrack(kind);
     });
-    client.on('track-paused', ({ peerId, kind }) => this.#tiles.get(peerId)?.setPaused(kind, true));
-    client.on('track-resumed', ({ peerId, kind }) =>
-      this.#tiles.get(peerId)?.setPaused(kind, false),
-    );
+    client.on('track-paused', ({ peerId, producerId, kind, source }) => {
+      if (source === 'screen') this.#screenTiles.get(producerId)?.setPaused(true);
+      else this.#tiles.get(peerId)?.setPaused(kind, true);
+    });
+    client.on('track-resumed', ({ peerId, producerId, kind, source }) => {
+      if (source === 'screen') this.#screenTiles.get(producerId)?.setPaused(false);
+      else this.#tiles.get(peerId)?.setPaused(kind, false);
+    });
+    client.on('active-speaker', ({ peerId }) => mine() && this.#setActiveSpeaker(peerId));
+    // The browser's own "Stop sharing" (or a closed shared window): the client already cleaned up.
+    client.on('screen-share-ended', () => {
+      if (!mine()) return;
+      this.#hideScreenPreview();
+      this.#render();
+    });
 
     client.on('recording-started', (info) => {
       if (!mine()) return;
@@ -373,14 +439,70 @@ class RoomPage {
   #addTile(peer: PeerInfo): void {
     if (this.#tiles.has(peer.peerId)) return;
     const tile = new ParticipantTile(peer);
+    tile.setSpeaking(peer.peerId === this.#activeSpeaker);
     this.#tiles.set(peer.peerId, tile);
     this.#grid.appendChild(tile.element);
     this.#render();
   }
 
+  #addScreenTile(
+    peerId: string,
+    producerId: string,
+    displayName: string,
+    track: MediaStreamTrack,
+    paused: boolean,
+  ): void {
+    this.#screenTiles.get(producerId)?.close();
+    const tile = new ScreenTile({
+      testId: 'screen-tile',
+      peerId,
+      label: `${displayName} (screen)`,
+    });
+    tile.setTrack(track, paused);
+    this.#screenTiles.set(producerId, tile);
+    // First in the grid: a shared screen is what the class is looking at.
+    this.#grid.prepend(tile.element);
+    this.#render();
+  }
+
+  #removeScreenTile(producerId: string): void {
+    this.#screenTiles.get(producerId)?.close();
+    this.#screenTiles.delete(producerId);
+    this.#render();
+  }
+
+  #showScreenPreview(track: MediaStreamTrack, selfPeerId: string | undefined): void {
+    this.#hideScreenPreview();
+    const preview = new ScreenTile({
+      testId: 'local-screen-preview',
+      label: 'Your screen',
+      ...(selfPeerId ? { peerId: selfPeerId } : {}),
+    });
+    preview.setTrack(track);
+    this.#screenPreview = preview;
+    this.#selfSlot.prepend(preview.element);
+  }
+
+  #hideScreenPreview(): void {
+    this.#screenPreview?.close();
+    this.#screenPreview = null;
+  }
+
+  #setActiveSpeaker(peerId: string | null): void {
+    this.#activeSpeaker = peerId;
+    for (const tile of this.#tiles.values()) tile.setSpeaking(tile.peerId === peerId);
+    const selfId = this.#client?.self?.peerId;
+    this.#local.setSpeaking(peerId !== null && peerId === selfId);
+  }
+
+  /** Empties the call: participant and screen tiles, our share's preview, the speaker ring. */
   #clearTiles(): void {
     for (const tile of this.#tiles.values()) tile.close();
     this.#tiles.clear();
+    for (const tile of this.#screenTiles.values()) tile.close();
+    this.#screenTiles.clear();
+    this.#hideScreenPreview();
+    this.#setActiveSpeaker(null);
   }
 
   async #toggleMic(): Promise<void> {
@@ -402,6 +524,43 @@ class RoomPage {
       await this.#client?.setCameraEnabled(on);
     } catch (error) {
       showError(on ? 'Could not turn the camera on' : 'Could not turn the camera off', error);
+    }
+  }
+
+  async #toggleScreenShare(): Promise<void> {
+    const client = this.#client;
+    const button = this.#screenButton;
+    if (!client || this.#state !== 'joined' || button.hasAttribute('aria-busy')) return;
+    setBusy(button, true);
+    try {
+      if (client.screenSharing) {
+        await client.stopScreenShare();
+        this.#hideScreenPreview();
+      } else {
+        await this.#startScreenShare(client);
+      }
+    } finally {
+      setBusy(button, false);
+      this.#render();
+    }
+  }
+
+  async #startScreenShare(client: RoomClient): Promise<void> {
+    let track: MediaStreamTrack | undefined;
+    try {
+      const stream = await navigator.mediaDevices.getDisplayMedia(screenCapture);
+      track = stream.getVideoTracks()[0];
+      if (!track) throw new Error('the browser gave no video track');
+      await client.shareScreen(track);
+    } catch (error) {
+      // A capture that could not be shared was ended by the client already.
+      if (isPickerCancelled(error) || client.closed || this.#client !== client) return;
+      showError('Could not share your screen', error);
+      return;
+    }
+    // The share may have ended already: Stop sharing clicked at once, or we left meanwhile.
+    if (client.screenSharing && this.#client === client) {
+      this.#showScreenPreview(track, client.self?.peerId);
     }
   }
 
@@ -453,11 +612,13 @@ class RoomPage {
     );
     this.#leaveButton.hidden = !joined;
 
-    const count = this.#tiles.size;
+    // Screen tiles are grid cells too, so the grid's layout counts them.
+    const count = this.#tiles.size + this.#screenTiles.size;
     this.#grid.dataset.count = String(count);
     this.#empty.hidden = count > 0;
+    const people = this.#tiles.size + 1;
     this.#headerContext.textContent = joined
-      ? ` · ${count + 1} ${count + 1 === 1 ? 'person' : 'people'}`
+      ? ` · ${people} ${people === 1 ? 'person' : 'people'}`
       : '';
 
     const micOn = this.#local.micOn;
@@ -469,6 +630,21 @@ class RoomPage {
       cameraOn ? 'camera' : 'cameraOff',
       cameraOn ? 'Stop video' : 'Start video',
     );
+
+    const sharing = joined && Boolean(this.#client?.screenSharing);
+    this.#root.dataset.screenSharing = String(sharing);
+    const screenButton = this.#screenButton;
+    const shareLabel = sharing ? 'Stop sharing' : 'Share screen';
+    if (screenButton.dataset.label !== shareLabel) {
+      replaceChildren(screenButton, icon(sharing ? 'screenOff' : 'screen'), shareLabel);
+      screenButton.dataset.label = shareLabel;
+    }
+    screenButton.setAttribute('aria-pressed', String(sharing));
+    screenButton.classList.toggle('is-active', sharing);
+    screenButton.title = joined ? '' : 'Join the room to share your screen';
+    if (!screenButton.hasAttribute('aria-busy')) {
+      screenButton.disabled = !joined || !this.#canShareScreen;
+    }
 
     const recordingId = this.#recording?.recordingId ?? this.#pendingStart;
     if (this.#recordButton) {

@@ -29,7 +29,12 @@ export class LocalMedia {
     this.#video.muted = true;
     this.element = h(
       'article',
-      { class: 'tile tile-self', 'data-testid': 'local-preview', 'data-camera': 'off' },
+      {
+        class: 'tile tile-self',
+        'data-testid': 'local-preview',
+        'data-camera': 'off',
+        'data-speaking': 'false',
+      },
       this.#video,
       h(
         'div',
@@ -83,6 +88,11 @@ export class LocalMedia {
     for (const track of this.#stream?.getVideoTracks() ?? []) track.enabled = on;
     const live = on && (this.#stream?.getVideoTracks().length ?? 0) > 0;
     this.element.dataset.camera = live ? 'on' : 'off';
+  }
+
+  /** Marks the local user as the room's dominant speaker (the ring) or not. */
+  setSpeaking(on: boolean): void {
+    this.element.dataset.speaking = String(on);
   }
 
   stop(): void {

@@ -1,17 +1,16 @@
 /**
- * One remote participant in the grid: video, audio, name, mic/camera state.
+ * One remote participant in the grid: video, audio, name, mic/camera state,
+ * and whether they are the room's active speaker (`data-speaking`).
  * `data-media` says whether its video decodes frames right now ("flowing")
- * or not ("waiting"): frames are watched with requestVideoFrameCallback, and
- * `timeupdate` as a fallback, both requiring videoWidth > 0 and time moving.
+ * or not ("waiting"), as its FrameWatcher sees it.
  */
 import type { PeerInfo } from '#protocol/signalling';
 import { h } from '../dom';
 import { initials } from '../format';
 import { icon } from '../icons';
+import { FrameWatcher } from './FrameWatcher';
 
-/** With no new frame for this long, the tile goes back to "waiting". */
-const STALL_MS = 1500;
-
+/** A remote participant's camera/mic tile. */
 export class ParticipantTile {
   readonly element: HTMLElement;
   readonly peerId: string;
@@ -20,10 +19,7 @@ export class ParticipantTile {
   readonly #micBadge: HTMLElement;
   readonly #tracks: { audio?: MediaStreamTrack; video?: MediaStreamTrack } = {};
   readonly #paused = { audio: false, video: false };
-  #lastFrameAt = 0;
-  /** Last time seen per clock: rVFC's mediaTime and the element's currentTime are different clocks. */
-  readonly #lastTime = { frame: -1, element: -1 };
-  #stallTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #frames: FrameWatcher;
   #closed = false;
 
   constructor(peer: PeerInfo) {
@@ -48,6 +44,7 @@ export class ParticipantTile {
         'data-media': 'waiting',
         'data-camera': 'off',
         'data-mic': 'off',
+        'data-speaking': 'false',
       },
       this.#video,
       this.#audio,
@@ -66,7 +63,9 @@ export class ParticipantTile {
           : null,
       ),
     );
-    this.#watchFrames();
+    this.#frames = new FrameWatcher(this.#video, (flow) => {
+      this.element.dataset.media = flow;
+    });
   }
 
   setTrack(kind: 'audio' | 'video', track: MediaStreamTrack, paused: boolean): void {
@@ -93,10 +92,15 @@ export class ParticipantTile {
     this.#renderState();
   }
 
+  /** Marks this participant as the room's dominant speaker (the ring) or not. */
+  setSpeaking(on: boolean): void {
+    this.element.dataset.speaking = String(on);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#stallTimer);
+    this.#frames.close();
     this.#video.srcObject = null;
     this.#audio.srcObject = null;
     this.element.remove();
@@ -108,41 +112,6 @@ export class ParticipantTile {
     this.element.dataset.camera = cameraOn ? 'on' : 'off';
     this.element.dataset.mic = micOn ? 'on' : 'off';
     this.#micBadge.hidden = micOn;
-    if (!cameraOn) this.#setMedia('waiting');
-  }
-
-  #setMedia(state: 'flowing' | 'waiting'): void {
-    if (this.element.dataset.media !== state) this.element.dataset.media = state;
-  }
-
-  #frame(clock: 'frame' | 'element', time: number): void {
-    if (this.#closed) return;
-    const video = this.#video;
-    if (video.videoWidth > 0 && time > this.#lastTime[clock] && this.#tracks.video) {
-      this.#lastTime[clock] = time;
-      this.#lastFrameAt = performance.now();
-      if (!this.#paused.video) this.#setMedia('flowing');
-    }
-  }
-
-  #watchFrames(): void {
-    const video = this.#video;
-    if ('requestVideoFrameCallback' in video) {
-      const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata) => {
-        if (this.#closed) return;
-        this.#frame('frame', metadata.mediaTime);
-        video.requestVideoFrameCallback(onFrame);
-      };
-      video.requestVideoFrameCallback(onFrame);
-    }
-    video.addEventListener('timeupdate', () => this.#frame('element', video.currentTime));
-    // A new srcObject restarts media time from zero.
-    video.addEventListener('emptied', () => {
-      this.#lastTime.frame = -1;
-      this.#lastTime.element = -1;
-    });
-    this.#stallTimer = setInterval(() => {
-      if (performance.now() - this.#lastFrameAt > STALL_MS) this.#setMedia('waiting');
-    }, 500);
+    this.#frames.setEnabled(cameraOn);
   }
 }

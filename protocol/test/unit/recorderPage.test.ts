@@ -34,7 +34,7 @@ describe('recorder page parameters', () => {
         videoCodec: 'vp9',
         videoBitrate: 2_500_000,
         audioBitrate: 128_000,
-        layout: 'grid',
+        layout: 'auto',
         sliceMs: 1000,
       },
     });

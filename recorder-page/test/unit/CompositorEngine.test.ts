@@ -25,6 +25,9 @@ function fakeContext(onDrawImage: () => void = () => {}) {
     measureText: (text: string) => ({ width: text.length * 8 }),
     beginPath: () => {},
     arc: () => {},
+    moveTo: () => {},
+    lineTo: () => {},
+    closePath: () => {},
     fill: () => calls.push('fill'),
   };
   return { context: context as unknown as Canvas2D, calls };
@@ -37,6 +40,15 @@ const tile = (peerId: string, videoId: string | null): TileSpec => ({
   initials: peerId.slice(0, 1).toUpperCase(),
   color: '#123456',
   videoId,
+  kind: 'camera',
+  micMuted: false,
+});
+
+/** The grid scene of these tiles, nobody speaking. */
+const grid = (...tiles: TileSpec[]) => ({
+  tiles,
+  layout: 'grid' as const,
+  activeSpeakerPeerId: null,
 });
 
 function setup(fps = 10, drawImageMs = 0) {
@@ -87,7 +99,7 @@ describe('CompositorEngine', () => {
 
   it('draws a placeholder with initials and name until the first video frame arrives', () => {
     const { engine, calls, frame } = setup();
-    engine.setTiles([tile('ada', 'v1')]);
+    engine.setScene(grid(tile('ada', 'v1')));
     engine.drawFrame();
     expect(calls).toContain('fillText A');
     expect(calls).toContain('fillText ADA');
@@ -95,14 +107,58 @@ describe('CompositorEngine', () => {
     calls.length = 0;
     frame('v1', 1);
     engine.drawFrame();
-    // 4:3 in a 1272x712 cell: letterboxed to 949x712, centred.
-    expect(calls).toContain('drawImage v1 0,0,640,480 -> 165,4,949,712');
+    // A 4:3 camera covers the 1272x712 cell: the middle 640x358 band, no bars.
+    expect(calls).toContain('drawImage v1 0,60,640,358 -> 4,4,1272,712');
     expect(calls).toContain('fillText ADA');
+  });
+
+  it('fits a shared screen inside its cell with bars: no slide loses its edges', () => {
+    const { engine, calls, frame } = setup();
+    engine.setScene(grid({ ...tile('ada', 'v1'), id: 'ada:screen', kind: 'screen' }));
+    frame('v1', 1);
+    engine.drawFrame();
+    expect(calls).toContain('drawImage v1 0,0,640,480 -> 165,4,949,712');
+  });
+
+  it('rings the shown speaker and marks a muted microphone on the label', () => {
+    const { engine, calls, frame } = setup();
+    const scene = {
+      tiles: [tile('ada', 'v1'), { ...tile('bob', 'v2'), micMuted: true }],
+      layout: 'grid' as const,
+      activeSpeakerPeerId: 'ada',
+    };
+    engine.setScene(scene);
+    frame('v1', 1);
+    frame('v2', 1);
+    engine.drawFrame();
+    // Two 634x712 cells side by side; the ring (8 px) on the first only.
+    expect(calls).toContain('fillRect 4,4,634,8');
+    expect(calls.filter((c) => /^fillRect \d+,\d+,634,8$/.test(c))).toEqual([
+      'fillRect 4,4,634,8',
+      'fillRect 4,708,634,8',
+    ]);
+    // The muted mark: the microphone's capsule and its strike are filled paths.
+    expect(calls.filter((c) => c === 'fill')).toHaveLength(2);
+    expect(engine.stats()).toMatchObject({ layout: 'grid', hiddenTiles: 0 });
+  });
+
+  it('draws the speaker layout: the speaker large, the others in the strip', () => {
+    const { engine, calls, frame } = setup();
+    engine.setScene({
+      tiles: ['ada', 'bob', 'cy', 'dee'].map((p) => tile(p, p)),
+      layout: 'speaker',
+      activeSpeakerPeerId: 'cy',
+    });
+    for (const p of ['ada', 'bob', 'cy', 'dee']) frame(p, 1);
+    engine.drawFrame();
+    expect(calls).toContainEqual(expect.stringMatching(/^drawImage cy .* -> 4,4,1272,550$/));
+    expect(calls).toContainEqual(expect.stringMatching(/^drawImage ada .* -> 216,558,280,158/));
+    expect(engine.stats()).toMatchObject({ layout: 'speaker', tiles: 4 });
   });
 
   it('redraws a tile only when its video has a new frame, but touches the canvas every tick', () => {
     const { engine, calls, frame } = setup();
-    engine.setTiles([tile('ada', 'v1'), tile('bob', 'v2')]);
+    engine.setScene(grid(tile('ada', 'v1'), tile('bob', 'v2')));
     frame('v1', 1);
     frame('v2', 1);
     engine.drawFrame();
@@ -119,10 +175,10 @@ describe('CompositorEngine', () => {
 
   it('redraws everything after the tile list changes', () => {
     const { engine, calls, frame } = setup();
-    engine.setTiles([tile('ada', 'v1')]);
+    engine.setScene(grid(tile('ada', 'v1')));
     frame('v1', 1);
     engine.drawFrame();
-    engine.setTiles([tile('ada', 'v1'), tile('bob', null)]);
+    engine.setScene(grid(tile('ada', 'v1'), tile('bob', null)));
     calls.length = 0;
     engine.drawFrame();
     expect(calls[0]).toBe('fillRect 0,0,1280,720');
@@ -132,7 +188,7 @@ describe('CompositorEngine', () => {
 
   it('draws a camera that nearly fits its cell 1:1, cropping the edges instead of resampling', () => {
     const { engine, calls, frame } = setup();
-    engine.setTiles([tile('a', 'v1'), tile('b', 'v2'), tile('c', 'v3'), tile('d', 'v4')]);
+    engine.setScene(grid(tile('a', 'v1'), tile('b', 'v2'), tile('c', 'v3'), tile('d', 'v4')));
     frame('v1', 1, 640, 360);
     engine.drawFrame();
     // Cells of 634x354: the 640x360 picture loses 3 pixels on each side.
@@ -143,7 +199,7 @@ describe('CompositorEngine', () => {
     vi.useFakeTimers();
     const { engine, calls, frame, advance } = setup(10, 20);
     const ids = ['v1', 'v2', 'v3', 'v4'];
-    engine.setTiles(ids.map((id) => tile(id, id)));
+    engine.setScene(grid(...ids.map((id) => tile(id, id))));
     let seq = 0;
     const newFrames = () => ids.forEach((id) => frame(id, ++seq, 960, 540));
     newFrames();
@@ -173,7 +229,7 @@ describe('CompositorEngine', () => {
 
   it('goes back to the placeholder when the video disappears', () => {
     const { engine, calls, frame, slots } = setup();
-    engine.setTiles([tile('ada', 'v1')]);
+    engine.setScene(grid(tile('ada', 'v1')));
     frame('v1', 1);
     engine.drawFrame();
     slots.delete('v1');
@@ -185,7 +241,7 @@ describe('CompositorEngine', () => {
   it('ticks at the configured rate, reports the first frame once, and counts skipped ticks', () => {
     vi.useFakeTimers();
     const { engine, firstFrames, advance } = setup(10);
-    engine.setTiles([tile('ada', null)]);
+    engine.setScene(grid(tile('ada', null)));
     engine.start();
     expect(engine.stats().framesDrawn).toBe(1);
     expect(firstFrames).toEqual([{ tiles: 1, videoTiles: 0 }]);

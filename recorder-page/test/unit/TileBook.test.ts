@@ -92,4 +92,20 @@ describe('TileBook', () => {
     expect(book.setPaused('c1', true)).toBe(false);
     expect(book.tiles()).toEqual([]);
   });
+
+  it('marks a camera whose owner has no live microphone, and only cameras', () => {
+    const book = new TileBook();
+    book.addPeer(peer('p1', 'Ada'));
+    book.addVideo({ peerId: 'p1', videoId: 'c1', source: 'camera', paused: false });
+    book.addVideo({ peerId: 'p1', videoId: 's1', source: 'screen', paused: false });
+    // No microphone yet: muted.
+    expect(book.tiles().map((t) => [t.kind, t.micMuted])).toEqual([
+      ['camera', true],
+      ['screen', false],
+    ]);
+    expect(book.setMicMuted('p1', false)).toBe(true);
+    expect(book.tiles()[0]?.micMuted).toBe(false);
+    expect(book.setMicMuted('p1', false)).toBe(false);
+    expect(book.setMicMuted('nobody', true)).toBe(false);
+  });
 });

@@ -92,6 +92,32 @@ describe('I420 pictures', () => {
     expect(Array.from(nearest.y.subarray(0, 4))).toEqual([1, 3, 5, 7]);
   });
 
+  it('reads only the crop window: a 1:1 crop copies that window, a halved one samples it', () => {
+    const source = ramp(8, 4);
+    source.y.forEach((_, i) => (source.y[i] = i));
+    source.u.set([10, 20, 30, 40, 50, 60, 70, 80]);
+    const copied = createI420(4, 2);
+    scaleInto(
+      createScaler(8, 4, 4, 2, true, { x: 2, y: 2, width: 4, height: 2 }),
+      source,
+      copied,
+      0,
+      0,
+    );
+    expect(Array.from(copied.y)).toEqual([18, 19, 20, 21, 26, 27, 28, 29]);
+    // Chroma of the window's (1, 1) 2x1 block.
+    expect(Array.from(copied.u)).toEqual([60, 70]);
+    const halved = createI420(2, 2);
+    scaleInto(
+      createScaler(8, 4, 2, 2, false, { x: 4, y: 0, width: 4, height: 4 }),
+      source,
+      halved,
+      0,
+      0,
+    );
+    expect(Array.from(halved.y)).toEqual([13, 15, 29, 31]);
+  });
+
   it('enlarges 2x with interpolated luma between source pixels', () => {
     const source = ramp(4, 2);
     source.y.set([0, 100, 200, 200, 0, 100, 200, 200]);

@@ -4,7 +4,7 @@
  * and going, the recorder mode, and cleanup. No browser, no server.
  */
 import { describe, expect, it } from 'vitest';
-import { FakeHandler, testFakeParameters } from 'mediasoup-client';
+import { FakeHandler, testFakeParameters, type types as msc } from 'mediasoup-client';
 import { RoomClient, type RoomClientEvents } from '../../src/RoomClient';
 import { TypedEventEmitter } from '../../src/TypedEventEmitter';
 import { SignallingError } from '../../src/errors';
@@ -81,19 +81,19 @@ function producer(
   kind: 'audio' | 'video',
   id: string,
   paused = false,
+  source: ProducerInfo['source'] = kind === 'audio' ? 'mic' : 'camera',
 ): ProducerInfo {
-  return {
-    producerId: id,
-    peerId: peer.peerId,
-    kind,
-    source: kind === 'audio' ? 'mic' : 'camera',
-    paused,
-  };
+  return { producerId: id, peerId: peer.peerId, kind, source, paused };
 }
 
 /** A server that knows these peers and producers and answers consume for any of them. */
-function scriptedServer(peers: PeerInfo[], producers: ProducerInfo[]): ScriptedSignalling {
+function scriptedServer(
+  peers: PeerInfo[],
+  producers: ProducerInfo[],
+  { activeSpeakerPeerId = null }: { activeSpeakerPeerId?: string | null } = {},
+): ScriptedSignalling {
   let consumerCount = 0;
+  const producedBySource = new Map<string, number>();
   const signalling = new ScriptedSignalling();
   for (const p of producers) signalling.producers.set(p.producerId, p);
   return signalling
@@ -103,6 +103,7 @@ function scriptedServer(peers: PeerInfo[], producers: ProducerInfo[]): ScriptedS
       peers,
       producers,
       recording: null,
+      activeSpeakerPeerId,
     }))
     .answer('createTransport', () => {
       const t = testFakeParameters.generateTransportRemoteParameters();
@@ -131,19 +132,47 @@ function scriptedServer(peers: PeerInfo[], producers: ProducerInfo[]): ScriptedS
         producerPaused: p.paused,
       };
     })
-    .answer('produce', ({ kind }) => ({ producerId: `mine-${kind}` }));
+    .answer('produce', ({ source }) => {
+      const count = (producedBySource.get(source) ?? 0) + 1;
+      producedBySource.set(source, count);
+      // The first producer of a source keeps a readable id; later ones (a share again) get a number.
+      return { producerId: count === 1 ? `mine-${source}` : `mine-${source}-${count}` };
+    });
 }
 
-function client(signalling: ScriptedSignalling, mode: 'participant' | 'recorder' = 'participant') {
+function client(
+  signalling: ScriptedSignalling,
+  mode: 'participant' | 'recorder' = 'participant',
+  handlerFactory: msc.HandlerFactory = FakeHandler.createFactory(testFakeParameters),
+) {
   return new RoomClient({
     serverUrl: 'http://127.0.0.1:1',
     token: 't',
     roomId: 'room-1',
     mode,
     signalling,
-    handlerFactory: FakeHandler.createFactory(testFakeParameters),
+    handlerFactory,
     logger: { debug() {}, info() {}, warn() {}, error() {} },
   });
+}
+
+/** FakeHandler, recording the options of every track it is asked to receive (the streamId among them). */
+function recordingHandlerFactory() {
+  const received: msc.HandlerReceiveOptions[] = [];
+  const base = FakeHandler.createFactory(testFakeParameters);
+  const factory: msc.HandlerFactory = {
+    ...base,
+    factory: (options) => {
+      const handler = base.factory(options);
+      const receive = handler.receive.bind(handler);
+      handler.receive = (list) => {
+        received.push(...list);
+        return receive(list);
+      };
+      return handler;
+    },
+  };
+  return { factory, received };
 }
 
 function record<K extends keyof RoomClientEvents>(c: RoomClient, ...names: K[]) {
@@ -163,6 +192,7 @@ function next<K extends keyof RoomClientEvents>(
 class FakeTrack extends EventTarget {
   readonly id = Math.random().toString(36).slice(2);
   enabled = true;
+  contentHint = '';
   readyState: 'live' | 'ended' = 'live';
   constructor(readonly kind: 'audio' | 'video') {
     super();
@@ -307,12 +337,12 @@ describe('RoomClient', () => {
       ['audio', 'mic'],
     ]);
     expect(String(produced[0]?.rtpParameters.codecs[0]?.mimeType).toLowerCase()).toBe('video/vp8');
-    expect(signalling.named('pauseProducer')).toEqual([{ producerId: 'mine-video' }]);
+    expect(signalling.named('pauseProducer')).toEqual([{ producerId: 'mine-camera' }]);
 
     await c.setMicEnabled(false);
     await c.setMicEnabled(true);
-    expect(signalling.named('pauseProducer')).toContainEqual({ producerId: 'mine-audio' });
-    expect(signalling.named('resumeProducer')).toEqual([{ producerId: 'mine-audio' }]);
+    expect(signalling.named('pauseProducer')).toContainEqual({ producerId: 'mine-mic' });
+    expect(signalling.named('resumeProducer')).toEqual([{ producerId: 'mine-mic' }]);
     c.close();
   });
 
@@ -376,6 +406,211 @@ describe('RoomClient', () => {
     expect(c.closed).toBe(true);
     expect(signalling.closed).toBe(true);
     await expect(c.join()).rejects.toThrow(/join\(\) called when closed/);
+  });
+
+  it('shareScreen() sends the track as a VP8 screen producer; a second share is refused; stopScreenShare() closes it here and on the server, once', async () => {
+    const signalling = scriptedServer([], []);
+    const c = client(signalling);
+    await c.join();
+    const track = new FakeTrack('video');
+
+    await c.shareScreen(track as unknown as MediaStreamTrack);
+
+    expect(c.screenSharing).toBe(true);
+    const produced = signalling.named('produce') as Array<RequestPayload<'produce'>>;
+    expect(produced.map((p) => [p.kind, p.source])).toEqual([['video', 'screen']]);
+    expect(String(produced[0]?.rtpParameters.codecs[0]?.mimeType).toLowerCase()).toBe('video/vp8');
+    expect(track.contentHint).toBe('detail');
+    const refused = new FakeTrack('video');
+    await expect(c.shareScreen(refused as unknown as MediaStreamTrack)).rejects.toMatchObject({
+      name: 'InvalidStateError',
+      message: /already sharing/,
+    });
+    // A refused capture is ended; the share under way keeps its own, even when passed again.
+    expect(refused.readyState).toBe('ended');
+    await expect(c.shareScreen(track as unknown as MediaStreamTrack)).rejects.toThrow(
+      /already sharing/,
+    );
+    expect(track.readyState).toBe('live');
+    expect(c.screenSharing).toBe(true);
+    expect(signalling.named('produce')).toHaveLength(1);
+
+    const log = record(c, 'screen-share-ended');
+    await c.stopScreenShare();
+    await c.stopScreenShare();
+
+    expect(c.screenSharing).toBe(false);
+    expect(signalling.named('closeProducer')).toEqual([{ producerId: 'mine-screen' }]);
+    // The client owns the track once shared: stopping the share ends the capture.
+    expect(track.readyState).toBe('ended');
+    // Only a share that ended by itself is announced: the caller knows about its own stop.
+    expect(log).toEqual([]);
+    c.close();
+  });
+
+  it('shareScreen() before join, in recorder mode, with an audio track or refused by the server fails and ends the capture', async () => {
+    const early = client(scriptedServer([], []));
+    const earlyTrack = new FakeTrack('video');
+    await expect(
+      early.shareScreen(earlyTrack as unknown as MediaStreamTrack),
+    ).rejects.toMatchObject({ name: 'InvalidStateError' });
+    expect(earlyTrack.readyState).toBe('ended');
+    early.close();
+
+    const recorderSignalling = scriptedServer([], []);
+    const recorder = client(recorderSignalling, 'recorder');
+    await recorder.join();
+    await expect(
+      recorder.shareScreen(new FakeTrack('video') as unknown as MediaStreamTrack),
+    ).rejects.toThrow(/recorder/);
+    expect(recorderSignalling.named('produce')).toHaveLength(0);
+    recorder.close();
+
+    const signalling = scriptedServer([], []);
+    const c = client(signalling);
+    await c.join();
+    await expect(
+      c.shareScreen(new FakeTrack('audio') as unknown as MediaStreamTrack),
+    ).rejects.toThrow(/video/);
+    expect(c.screenSharing).toBe(false);
+    expect(signalling.named('produce')).toHaveLength(0);
+
+    signalling.answer('produce', () => {
+      throw new SignallingError('conflict', 'this peer already has a screen producer', 'produce');
+    });
+    const conflicted = new FakeTrack('video');
+    await expect(c.shareScreen(conflicted as unknown as MediaStreamTrack)).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect(conflicted.readyState).toBe('ended');
+    expect(c.screenSharing).toBe(false);
+    c.close();
+  });
+
+  it('a screen track that ends by itself (the browser’s Stop sharing) closes the producer, tells the server and emits screen-share-ended; sharing again works', async () => {
+    const signalling = scriptedServer([], []);
+    const c = client(signalling);
+    await c.join();
+    const track = new FakeTrack('video');
+    await c.shareScreen(track as unknown as MediaStreamTrack);
+    const ended = next(c, 'screen-share-ended');
+
+    track.stop();
+    track.dispatchEvent(new Event('ended'));
+
+    expect(await ended).toEqual({ producerId: 'mine-screen' });
+    expect(c.screenSharing).toBe(false);
+    expect(signalling.named('closeProducer')).toEqual([{ producerId: 'mine-screen' }]);
+    await c.stopScreenShare(); // nothing left to stop
+    expect(signalling.named('closeProducer')).toHaveLength(1);
+
+    await c.shareScreen(new FakeTrack('video') as unknown as MediaStreamTrack);
+    expect(c.screenSharing).toBe(true);
+    expect(signalling.named('produce')).toHaveLength(2);
+    c.close();
+  });
+
+  it('a stop asked while the share is starting stops what the start made', async () => {
+    let release!: () => void;
+    const signalling = scriptedServer([], []).hold(
+      'produce',
+      new Promise<void>((resolve) => (release = resolve)),
+    );
+    const c = client(signalling);
+    await c.join();
+
+    const sharing = c.shareScreen(new FakeTrack('video') as unknown as MediaStreamTrack);
+    const stopping = c.stopScreenShare();
+    release();
+    await Promise.all([sharing, stopping]);
+
+    expect(c.screenSharing).toBe(false);
+    expect(signalling.named('closeProducer')).toEqual([{ producerId: 'mine-screen' }]);
+    c.close();
+  });
+
+  it('a remote screen share arrives as a track with source screen, in its own stream apart from the peer’s camera and mic', async () => {
+    const signalling = scriptedServer(
+      [ada],
+      [
+        producer(ada, 'audio', 'a1'),
+        producer(ada, 'video', 'v1'),
+        producer(ada, 'video', 's1', false, 'screen'),
+      ],
+    );
+    const handler = recordingHandlerFactory();
+    const c = client(signalling, 'participant', handler.factory);
+    const log = record(c, 'track', 'track-ended');
+    await c.join();
+
+    const tracks = log.map((e) => e.payload as RoomClientEvents['track']);
+    expect(tracks.map((t) => [t.producerId, t.kind, t.source]).sort()).toEqual([
+      ['a1', 'audio', 'mic'],
+      ['s1', 'video', 'screen'],
+      ['v1', 'video', 'camera'],
+    ]);
+    const streamOf = new Map(
+      tracks.map((t) => [
+        t.source,
+        handler.received.find((r) => r.trackId === t.consumerId)?.streamId,
+      ]),
+    );
+    expect(Object.fromEntries(streamOf)).toEqual({
+      mic: `${ada.peerId}-stream`,
+      camera: `${ada.peerId}-stream`,
+      screen: `${ada.peerId}-screen`,
+    });
+
+    signalling.safeEmit('producer-closed', { producerId: 's1', peerId: ada.peerId });
+    expect(log.at(-1)).toMatchObject({
+      event: 'track-ended',
+      payload: { producerId: 's1', source: 'screen' },
+    });
+    c.close();
+  });
+
+  it('follows the dominant speaker: from the join answer, then active-speaker events (repeats dropped); nobody once they left', async () => {
+    const signalling = scriptedServer([ada, bob], [], { activeSpeakerPeerId: ada.peerId });
+    const c = client(signalling);
+    const log = record(c, 'active-speaker');
+
+    const joined = await c.join();
+
+    expect(joined.activeSpeakerPeerId).toBe(ada.peerId);
+    expect(c.activeSpeakerPeerId).toBe(ada.peerId);
+    signalling.safeEmit('active-speaker', { peerId: ada.peerId });
+    signalling.safeEmit('active-speaker', { peerId: bob.peerId });
+    signalling.safeEmit('active-speaker', { peerId: self.peerId });
+    expect(log.map((e) => e.payload)).toEqual([{ peerId: bob.peerId }, { peerId: self.peerId }]);
+    expect(c.activeSpeakerPeerId).toBe(self.peerId);
+
+    signalling.safeEmit('active-speaker', { peerId: bob.peerId });
+    signalling.safeEmit('peer-left', { peerId: bob.peerId });
+    expect(c.activeSpeakerPeerId).toBeNull();
+    c.close();
+  });
+
+  it('an active-speaker event that beats the join answer wins over it', async () => {
+    const signalling = scriptedServer([ada, bob], []);
+    signalling.answer('join', () => {
+      // The server's event, sent while the answer was on its way.
+      signalling.safeEmit('active-speaker', { peerId: bob.peerId });
+      return {
+        self,
+        rtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
+        peers: [ada, bob],
+        producers: [],
+        recording: null,
+        activeSpeakerPeerId: ada.peerId,
+      };
+    });
+    const c = client(signalling);
+
+    const joined = await c.join();
+
+    expect(joined.activeSpeakerPeerId).toBe(bob.peerId);
+    expect(c.activeSpeakerPeerId).toBe(bob.peerId);
+    c.close();
   });
 
   it('a listener that throws does not stop the others', async () => {

@@ -1,22 +1,32 @@
 /**
  * A classroom on the SFU: one mediasoup Router and the peers in it. Runs the
  * media requests of its peers and tells the other peers what changed through
- * their `notify` sinks. Closes when its last peer leaves or its worker dies.
+ * their `notify` sinks, the dominant speaker included. Closes when its last
+ * peer leaves or its worker dies.
  */
 import { randomUUID } from 'node:crypto';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../logger';
-import { BadRequestError, ForbiddenError, InvalidStateError, NotFoundError } from '../errors';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  InvalidStateError,
+  NotFoundError,
+} from '../errors';
 import { EnhancedEventEmitter } from '../utils/EnhancedEventEmitter';
-import type {
-  ConsumerInfo,
-  MediaSource,
-  PeerInfo,
-  ProducerInfo,
-  ServerEventName,
-  ServerEvents,
-  TransportInfo,
+import { KeyedQueue } from '../utils/KeyedQueue';
+import {
+  mediaSourceKind,
+  type ConsumerInfo,
+  type MediaSource,
+  type PeerInfo,
+  type ProducerInfo,
+  type ServerEventName,
+  type ServerEvents,
+  type TransportInfo,
 } from '#protocol/signalling';
+import { ActiveSpeaker } from './ActiveSpeaker';
 import { webRtcTransportOptions, type WebRtcTransportSettings } from './mediasoupConfig';
 import {
   Peer,
@@ -37,6 +47,8 @@ export const RoomCloseReason = {
 export interface RoomOptions {
   id: string;
   router: ms.Router;
+  /** Created on `router` (see `Room.create`); the room owns and closes it. */
+  activeSpeaker: ActiveSpeaker;
   transportSettings: WebRtcTransportSettings;
   logger: Logger;
 }
@@ -79,16 +91,40 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   readonly #listenIp: ms.TransportListenIp;
   readonly #logger: Logger;
   readonly #peers = new Map<string, Peer>();
+  readonly #activeSpeaker: ActiveSpeaker;
+  /** Produce requests per (peer, source), one at a time, so two cannot both pass the one-per-source check. */
+  readonly #produceQueue = new KeyedQueue();
   #closed = false;
 
-  constructor({ id, router, transportSettings, logger }: RoomOptions) {
+  /**
+   * Opens a room on a new router: creates its ActiveSpeakerObserver first,
+   * since mediasoup creates one only asynchronously. Rejects (closing what
+   * it made) if the router closed meanwhile.
+   */
+  static async create(options: Omit<RoomOptions, 'activeSpeaker'>): Promise<Room> {
+    const { router, id, logger } = options;
+    const activeSpeaker = await ActiveSpeaker.create({
+      router,
+      logger: logger.child({ roomId: id, module: 'active-speaker' }),
+    });
+    // The router's 'workerclose' may have fired while we waited: nobody would close the room then.
+    if (router.closed) {
+      activeSpeaker.close();
+      throw new InvalidStateError('router closed while the room opened');
+    }
+    return new Room({ ...options, activeSpeaker });
+  }
+
+  constructor({ id, router, activeSpeaker, transportSettings, logger }: RoomOptions) {
     super();
     this.id = id;
     this.#router = router;
+    this.#activeSpeaker = activeSpeaker;
     this.#transportOptions = webRtcTransportOptions(transportSettings);
     const { listenIp, announcedIp } = transportSettings;
     this.#listenIp = announcedIp ? { ip: listenIp, announcedIp } : { ip: listenIp };
     this.#logger = logger.child({ roomId: id });
+    activeSpeaker.on('change', (peerId) => this.broadcast('active-speaker', { peerId }));
     // mediasoup closes the routers of a dead worker and says so on each.
     router.once('workerclose', () => this.close(RoomCloseReason.workerDied));
   }
@@ -103,6 +139,11 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
 
   get rtpCapabilities(): ms.RtpCapabilities {
     return this.#router.rtpCapabilities;
+  }
+
+  /** The dominant speaker's peer id, as last told in `active-speaker`; null if none (yet). */
+  get activeSpeakerPeerId(): string | null {
+    return this.#activeSpeaker.peerId;
   }
 
   /** Every peer, hidden ones included. */
@@ -199,14 +240,16 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     this.#assertMember(peer);
     const transport = peer.getTransport(request.transportId);
     if (transport.appData.direction !== 'send') throw new BadRequestError('not a send transport');
-    const producer = await withClientParams(this.#logger, () =>
-      transport.produce<ProducerAppData>({
-        kind: request.kind,
-        rtpParameters: request.rtpParameters as ms.RtpParameters,
-        appData: { peerId: peer.id, source: request.source },
-      }),
-    );
-    return this.#announceProducer(peer, producer);
+    return this.#produceOnce(peer, request, async () => {
+      const producer = await withClientParams(this.#logger, () =>
+        transport.produce<ProducerAppData>({
+          kind: request.kind,
+          rtpParameters: request.rtpParameters as ms.RtpParameters,
+          appData: { peerId: peer.id, source: request.source },
+        }),
+      );
+      return this.#announceProducer(peer, producer);
+    });
   }
 
   /**
@@ -221,24 +264,54 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
   ): Promise<{ transport: ms.PlainTransport<TransportAppData>; producer: ProducerInfo }> {
     if (peer.hidden) throw new ForbiddenError('a recorder cannot produce');
     this.#assertMember(peer);
-    const transport = await this.#router.createPlainTransport<TransportAppData>({
-      listenIp: this.#listenIp,
-      rtcpMux: false,
-      comedia: true,
-      // comedia learns the remote address from the first packets: never connect() it.
-      appData: { peerId: peer.id, direction: 'send', connected: true },
+    return this.#produceOnce(peer, request, async () => {
+      const transport = await this.#router.createPlainTransport<TransportAppData>({
+        listenIp: this.#listenIp,
+        rtcpMux: false,
+        comedia: true,
+        // comedia learns the remote address from the first packets: never connect() it.
+        appData: { peerId: peer.id, direction: 'send', connected: true },
+      });
+      peer.addTransport(transport);
+      const producer = await transport.produce<ProducerAppData>({
+        kind: request.kind,
+        rtpParameters: request.rtpParameters,
+        appData: { peerId: peer.id, source: request.source },
+      });
+      return { transport, producer: this.#announceProducer(peer, producer) };
     });
-    peer.addTransport(transport);
-    const producer = await transport.produce<ProducerAppData>({
-      kind: request.kind,
-      rtpParameters: request.rtpParameters,
-      appData: { peerId: peer.id, source: request.source },
+  }
+
+  /**
+   * Runs a produce for one (peer, source) after the previous one settled,
+   * once the source's kind and the peer's one-producer-per-source rule allow it.
+   * A producer closed (screen share stopped, camera track ended) frees its source.
+   */
+  #produceOnce<T>(
+    peer: Peer,
+    { kind, source }: { kind: ms.MediaKind; source: MediaSource },
+    produce: () => Promise<T>,
+  ): Promise<T> {
+    const expected = mediaSourceKind[source];
+    if (kind !== expected) {
+      throw new BadRequestError(`a ${source} producer must be ${expected}, not ${kind}`);
+    }
+    return this.#produceQueue.run(`${peer.id}/${source}`, () => {
+      this.#assertMember(peer);
+      for (const producer of peer.producers.values()) {
+        if (producer.appData.source === source) {
+          throw new ConflictError(
+            `this peer already has a ${source} producer (${producer.id}): close it first`,
+          );
+        }
+      }
+      return produce();
     });
-    return { transport, producer: this.#announceProducer(peer, producer) };
   }
 
   #announceProducer(peer: Peer, producer: PeerProducer): ProducerInfo {
     peer.addProducer(producer);
+    this.#activeSpeaker.add(producer);
     producer.observer.once('close', () => {
       // A dead router takes every producer with it; the room-closed event says it all.
       if (this.#router.closed) return;
@@ -333,6 +406,7 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
       this.safeEmit('peerLeft', peer, leftAt);
     }
     this.#peers.clear();
+    this.#activeSpeaker.close();
     this.#router.close();
     this.#logger.info({ reason }, 'room closed');
     // The owner forgets the room first, so public 'close' listeners see a consistent manager.

@@ -134,12 +134,23 @@ export class RoomManager extends EnhancedEventEmitter<RoomManagerEvents> {
       router.close();
       throw new UnavailableError('server is shutting down');
     }
-    const room = new Room({
-      id: roomId,
-      router,
-      transportSettings: this.#transportSettings,
-      logger: this.#logger,
-    });
+    let room: Room;
+    try {
+      room = await Room.create({
+        id: roomId,
+        router,
+        transportSettings: this.#transportSettings,
+        logger: this.#logger,
+      });
+    } catch (error) {
+      router.close();
+      this.#logger.error({ err: error, roomId }, 'could not open a room on its router');
+      throw new UnavailableError('media server unavailable');
+    }
+    if (this.#closed) {
+      room.close();
+      throw new UnavailableError('server is shutting down');
+    }
     this.#rooms.set(roomId, room);
     room.on('peerJoined', (peer) =>
       this.safeEmit('peerJoined', roomId, peer.roomInfo, peer.joinedAt),

@@ -33,6 +33,8 @@ export interface SyntheticParticipantInfo {
   displayName: string;
   video: RtpInput;
   audio: RtpInput;
+  /** The shared screen's input, for a participant added with `screen`. */
+  screen: RtpInput | null;
 }
 
 export interface SyntheticParticipantsOptions {
@@ -55,8 +57,15 @@ export class SyntheticParticipants {
     return this.#participants.size;
   }
 
-  /** Joins a new synthetic peer (creating the room if needed) with a camera and a mic producer. */
-  async add(roomId: string, displayName: string): Promise<SyntheticParticipantInfo> {
+  /**
+   * Joins a new synthetic peer (creating the room if needed) with a camera
+   * and a mic producer, and a screen share producer with `screen`.
+   */
+  async add(
+    roomId: string,
+    displayName: string,
+    { screen = false }: { screen?: boolean } = {},
+  ): Promise<SyntheticParticipantInfo> {
     const { room, peer } = await this.#rooms.join(roomId, {
       userId: null,
       displayName,
@@ -68,9 +77,17 @@ export class SyntheticParticipants {
     // Registered on close before anything can fail, so a peer closed midway is never kept.
     peer.once('close', () => this.#participants.delete(peer.id));
     try {
-      const video = await produce(room, peer, 'video');
-      const audio = await produce(room, peer, 'audio');
-      const info: SyntheticParticipantInfo = { peerId: peer.id, roomId, displayName, video, audio };
+      const video = await produce(room, peer, 'camera');
+      const audio = await produce(room, peer, 'mic');
+      const shared = screen ? await produce(room, peer, 'screen') : null;
+      const info: SyntheticParticipantInfo = {
+        peerId: peer.id,
+        roomId,
+        displayName,
+        video,
+        audio,
+        screen: shared,
+      };
       if (!peer.closed) this.#participants.set(peer.id, { info, peer });
       this.#logger.info({ roomId, peerId: peer.id, video, audio }, 'synthetic participant added');
       return info;
@@ -98,7 +115,12 @@ export class SyntheticParticipants {
   }
 }
 
-async function produce(room: Room, peer: Peer, kind: ms.MediaKind): Promise<RtpInput> {
+async function produce(
+  room: Room,
+  peer: Peer,
+  source: 'camera' | 'mic' | 'screen',
+): Promise<RtpInput> {
+  const kind: ms.MediaKind = source === 'mic' ? 'audio' : 'video';
   // ffmpeg's RTP muxer takes the SSRC as a signed 32-bit option: stay below 2^31.
   const ssrc = randomInt(1, 2 ** 31 - 1);
   const payloadType =
@@ -115,7 +137,7 @@ async function produce(room: Room, peer: Peer, kind: ms.MediaKind): Promise<RtpI
         };
   const { transport } = await room.createPlainProducer(peer, {
     kind,
-    source: kind === 'video' ? 'camera' : 'mic',
+    source,
     rtpParameters: { codecs: [codec], encodings: [{ ssrc }] },
   });
   return {

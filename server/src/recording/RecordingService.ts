@@ -4,6 +4,7 @@
  * recordings of one room are serialized (KeyedQueue), and the database's
  * one-active-recording-per-room index backs that up across processes.
  */
+import { DEFAULT_RECORDING_LAYOUT, type RecordingLayout } from '#protocol/layout';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordingRow } from '#db/schema';
@@ -36,7 +37,7 @@ export interface StartRecordingInput {
   roomId: string;
   title: string;
   description?: string | undefined;
-  layout?: 'grid' | undefined;
+  layout?: RecordingLayout | undefined;
 }
 
 export interface RecordingServiceOptions {
@@ -202,7 +203,7 @@ export class RecordingService {
           nodeId: this.#nodeId,
           leaseExpiresAt: this.#leaseUntil(),
           metadata: {
-            layout: input.layout ?? 'grid',
+            layout: input.layout ?? DEFAULT_RECORDING_LAYOUT,
             requested: {
               width: cfg.width,
               height: cfg.height,
@@ -304,6 +305,7 @@ export class RecordingService {
         videoCodec: cfg.videoCodec,
         videoBitrate: cfg.videoBitrate,
         audioBitrate: cfg.audioBitrate,
+        layout: session.layout,
       });
       return {
         tokenId,
@@ -465,6 +467,39 @@ export class RecordingService {
       if (!current) throw new NotFoundError('recording not found');
       return current;
     });
+  }
+
+  /**
+   * Changes the layout of a recording this server runs (the route forwards
+   * the request here): the recorder page hears it over the room's signalling
+   * and draws it from its next frame; a replacement bot starts with it.
+   */
+  async changeLayout(
+    recordingId: string,
+    layout: RecordingLayout,
+    actor: UserPrincipal,
+    origin: RequestOrigin = noOrigin,
+  ): Promise<RecordingRow> {
+    await this.#managedRecording(recordingId, actor);
+    const session = this.#sessions.get(recordingId);
+    if (!session || session.ending) {
+      throw new InvalidStateError('only a recording in progress can change its layout');
+    }
+    const previous = session.layout;
+    session.layout = layout;
+    await this.#ctx.recordings.mergeMetadata(recordingId, { layout });
+    this.#rooms.broadcast(session.roomId, 'recording-layout', { recordingId, layout });
+    await this.#ctx.audit.record({
+      actorUserId: actor.userId,
+      action: 'recording.layout',
+      recordingId,
+      ...origin,
+      details: { from: previous, to: layout },
+    });
+    this.announce(recordingId);
+    const row = await this.#ctx.recordings.findById(recordingId);
+    if (!row) throw new NotFoundError('recording not found');
+    return row;
   }
 
   /** Accepts one slice from a bot, after checking that its token is the live one. */

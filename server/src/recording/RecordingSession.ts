@@ -13,6 +13,11 @@
  * slice ever arrived fails the recording at once (a start failure, e.g. a
  * page that never gets ready, is not cured by retrying it).
  */
+import {
+  DEFAULT_RECORDING_LAYOUT,
+  recordingLayoutSchema,
+  type RecordingLayout,
+} from '#protocol/layout';
 import { InsufficientStorageError } from '../errors';
 import type { RecordingRow } from '#db/schema';
 import type { RecordingsRepository } from '#db/repositories/RecordingsRepository';
@@ -99,6 +104,8 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
   readonly title: string;
   readonly startedBy: string;
   readonly createdAt = new Date();
+  /** The layout asked for: each bot (a replacement too) starts with it. */
+  layout: RecordingLayout;
   readonly #options: RecordingSessionOptions;
   readonly #log: Logger;
   readonly #segments: Segment[] = [];
@@ -122,6 +129,8 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     this.roomId = options.recording.roomId;
     this.title = options.recording.title;
     this.startedBy = options.recording.startedBy;
+    const layout = recordingLayoutSchema.safeParse(options.recording.metadata.layout);
+    this.layout = layout.success ? layout.data : DEFAULT_RECORDING_LAYOUT;
     this.#log = options.logger.child({
       module: 'recording-session',
       recordingId: this.recordingId,

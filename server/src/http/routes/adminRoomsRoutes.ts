@@ -19,18 +19,20 @@ export function adminRoomsRoutes(ctx: AppContext, synthetic: SyntheticParticipan
 
   router.post('/rooms/:roomId/synthetic-participants', async (req, res) => {
     const { roomId } = parseInput(roomParams, req.params, 'room id');
-    const { displayName } = parseInput(createBody, req.body, 'synthetic participant');
+    const { displayName, screen } = parseInput(createBody, req.body, 'synthetic participant');
     // A room is a record before anyone is in it: the admin owns one created this way.
     await ctx.rooms.ensure({ id: roomId, title: roomId, ownerId: userOf(res).userId });
-    const { peerId, video, audio } = await synthetic.add(roomId, displayName);
+    const participant = await synthetic.add(roomId, displayName, { screen: screen ?? false });
+    const { peerId } = participant;
     // A fake person in a class is worth a trace of who put it there.
     await ctx.audit.record({
       actorUserId: userOf(res).userId,
       action: 'room.synthetic_participant.add',
       ip: req.ip ?? null,
-      details: { roomId, peerId, displayName },
+      details: { roomId, peerId, displayName, screen: participant.screen !== null },
     });
-    res.status(201).json({ peerId, displayName, video, audio });
+    const { video, audio } = participant;
+    res.status(201).json({ peerId, displayName, video, audio, screen: participant.screen });
   });
 
   router.delete('/rooms/:roomId/synthetic-participants/:peerId', async (req, res) => {

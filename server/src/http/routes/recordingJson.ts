@@ -1,6 +1,7 @@
 /** The API's view of a recording, shaped by the REST contract. */
 import type { RecordingParticipantRow, RecordingRow, RoomRow } from '#db/schema';
 import type { AccessLevel, RecordingDetailJson, RecordingJson } from '#protocol/rest/recordings';
+import { recordingLayoutSchema } from '#protocol/layout';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -33,6 +34,7 @@ export function recordingJson(
     error: row.error,
     hasThumbnail: typeof row.metadata.thumbnail === 'string',
     interruptions: interruptionsOf(row.metadata),
+    layout: layoutOf(row.metadata),
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
     stoppedAt: iso(row.stoppedAt),
@@ -64,6 +66,12 @@ export function participantsJson(
     joinedAt: p.joinedAt.toISOString(),
     leftAt: iso(p.leftAt),
   }));
+}
+
+/** The layout in the metadata (rows from before layouts were grids). */
+function layoutOf(metadata: Record<string, unknown>): RecordingJson['layout'] {
+  const parsed = recordingLayoutSchema.safeParse(metadata.layout);
+  return parsed.success ? parsed.data : 'grid';
 }
 
 /** The interruptions the recording service stored in the metadata (written by this server only). */

@@ -17,6 +17,7 @@ import {
   signedStreamQuery,
   streamQuery,
   listRecordingsQuery,
+  changeLayoutBody,
   recordingParams,
   shareParams,
   startRecordingBody,
@@ -291,17 +292,32 @@ export function recordingRoutes(
     res.status(201).json(body);
   });
 
+  /**
+   * A request about a live recording goes to the server that runs it (its
+   * lease holder), wherever it landed; true when it was forwarded there.
+   */
+  const forwardedToOwner = async (req: Request, res: Response, id: string) => {
+    if (wasForwarded(req) || service.sessions.has(id)) return false;
+    const owner = await ctx.recordings.findById(id);
+    const url = await hosting.urlOf(owner?.nodeId ?? null);
+    if (!url) return false;
+    await forwardTo(req, res, url);
+    return true;
+  };
+
+  router.post('/:id/layout', async (req, res) => {
+    const { id } = parseInput(recordingParams, req.params, 'recording id');
+    const { layout } = parseInput(changeLayoutBody, req.body, 'layout');
+    if (await forwardedToOwner(req, res, id)) return;
+    const user = userOf(res);
+    await service.changeLayout(id, layout, user, requestOrigin(req));
+    const { row, level, room } = await access.require(user, id, 'view');
+    res.json(recordingJson(row, level, room));
+  });
+
   router.post('/:id/stop', async (req, res) => {
     const { id } = parseInput(recordingParams, req.params, 'recording id');
-    if (!wasForwarded(req) && !service.sessions.has(id)) {
-      // Stopped by the server that runs it (its lease holder), wherever the request landed.
-      const owner = await ctx.recordings.findById(id);
-      const url = await hosting.urlOf(owner?.nodeId ?? null);
-      if (url) {
-        await forwardTo(req, res, url);
-        return;
-      }
-    }
+    if (await forwardedToOwner(req, res, id)) return;
     const row = await service.stop(id, userOf(res), requestOrigin(req));
     const body: StoppedRecordingJson = {
       recordingId: row.id,

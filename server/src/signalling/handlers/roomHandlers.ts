@@ -67,6 +67,9 @@ export function roomHandlers({
         peers: room.listPeers().filter((p) => p.peerId !== peer.id),
         producers: room.listProducers(peer.id),
         recording: recordingOf(roomId),
+        // In the answer rather than as an event after it: the client learns it with the
+        // peers it names, and no event can race the client's listeners being ready.
+        activeSpeakerPeerId: room.activeSpeakerPeerId,
       };
     }),
   );

@@ -7,6 +7,7 @@ import {
   joinWithTransport,
   opusRtpParameters,
   openRoom,
+  vp8RtpParameters,
   type TestClient,
 } from './signallingClient';
 
@@ -155,7 +156,7 @@ describe('signalling requests: validation and error acks', () => {
       { transportId: send.id, kind: 'video', rtpParameters: h265, source: 'camera' },
       'bad_request',
     );
-    // the same SSRC twice on one transport
+    // the same SSRC twice on one transport (a second source: one mic per peer is its own rule)
     const audio = opusRtpParameters();
     await client.ok('produce', {
       transportId: send.id,
@@ -163,10 +164,11 @@ describe('signalling requests: validation and error acks', () => {
       rtpParameters: audio,
       source: 'mic',
     });
+    const sameSsrc = { ...vp8RtpParameters(), encodings: [{ ssrc: audio.encodings[0]!.ssrc }] };
     await expectError(
       client,
       'produce',
-      { transportId: send.id, kind: 'audio', rtpParameters: audio, source: 'mic' },
+      { transportId: send.id, kind: 'video', rtpParameters: sameSsrc, source: 'camera' },
       'bad_request',
     );
     // capabilities that cannot receive the producer
