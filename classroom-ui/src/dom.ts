@@ -47,7 +47,7 @@ export function appRoot(): HTMLElement {
   return root;
 }
 
-export function setBusy(button: HTMLButtonElement, busy: boolean): void {
-  button.disabled = busy;
-  button.toggleAttribute('aria-busy', busy);
+export function setBusy(control: HTMLButtonElement | HTMLSelectElement, busy: boolean): void {
+  control.disabled = busy;
+  control.toggleAttribute('aria-busy', busy);
 }

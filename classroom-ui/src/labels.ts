@@ -3,6 +3,7 @@
  * contract's own union (type-only imports, so zod stays out of the bundle):
  * a value added to or removed from protocol/rest fails the build here.
  */
+import type { RecordingLayout } from '#protocol/layout';
 import type { AuditAction } from '#protocol/rest/audit';
 import type {
   AccessLevel,
@@ -42,6 +43,21 @@ export const permissionLabels = {
 } as const satisfies Record<SharePermissionName, string>;
 
 export const sharePermissions = Object.keys(permissionLabels) as SharePermissionName[];
+
+/** In the picker's order: the default first. */
+export const layoutLabels = {
+  auto: 'Automatic (presentation when a screen is shared)',
+  grid: 'Grid',
+  speaker: 'Active speaker',
+  presentation: 'Presentation',
+} as const satisfies Record<RecordingLayout, string>;
+
+export const recordingLayouts = Object.keys(layoutLabels) as RecordingLayout[];
+
+/** Narrows a `<select>`'s value to a layout this build knows. */
+export function isRecordingLayout(value: string): value is RecordingLayout {
+  return Object.hasOwn(layoutLabels, value);
+}
 
 export const roomAccessLabels = {
   members: 'Members only',

@@ -4,6 +4,7 @@
  * the REST contract in protocol/rest, imported as types only so that zod
  * stays out of the bundle.
  */
+import type { RecordingLayout } from '#protocol/layout';
 import type { RecorderBotJson, StorageReportJson } from '#protocol/rest/admin';
 import type { AuditAction, AuditPageJson } from '#protocol/rest/audit';
 import type {
@@ -59,12 +60,31 @@ export const finalStatuses: ReadonlySet<string> = new Set(['ready', 'failed', 'd
 
 const recordingPath = (id: string) => `/api/v1/recordings/${encodeURIComponent(id)}`;
 
+/** Starts recording the room; without `layout` the server uses `auto`. */
 export function startRecording(
   token: string,
   roomId: string,
   title: string,
+  layout?: RecordingLayout,
 ): Promise<StartedRecording> {
-  return apiJson('/api/v1/recordings/start', { method: 'POST', token, body: { roomId, title } });
+  return apiJson('/api/v1/recordings/start', {
+    method: 'POST',
+    token,
+    body: { roomId, title, layout },
+  });
+}
+
+/** Changes the layout of a recording in progress (409 once it is not; 403/404 without manage). */
+export function changeRecordingLayout(
+  token: string,
+  recordingId: string,
+  layout: RecordingLayout,
+): Promise<RecordingJson> {
+  return apiJson(`${recordingPath(recordingId)}/layout`, {
+    method: 'POST',
+    token,
+    body: { layout },
+  });
 }
 
 export function stopRecording(token: string, recordingId: string): Promise<StoppedRecording> {

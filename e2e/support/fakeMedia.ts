@@ -60,3 +60,35 @@ export function fakeMediaArgs(media: FakeMedia): string[] {
     `--use-file-for-fake-audio-capture=${media.audio}`,
   ];
 }
+
+/**
+ * A microphone that talks in turns: participant `index`'s tone from
+ * `fromSeconds` to `toSeconds` of every `periodSeconds`, silence otherwise
+ * (Chromium loops the file). Browsers write the level of what they send into
+ * every packet, so the room's active speaker follows these turns.
+ */
+export async function makeTurnTakingAudio(
+  dir: string,
+  index: number,
+  {
+    periodSeconds,
+    fromSeconds,
+    toSeconds,
+  }: { periodSeconds: number; fromSeconds: number; toSeconds: number },
+): Promise<string> {
+  const source = sources[index % sources.length]!;
+  const audio = join(dir, `participant-${index}-turns.wav`);
+  const on = `between(mod(t,${periodSeconds}),${fromSeconds},${toSeconds})`;
+  await ffmpegGenerate([
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc='if(${on},0.5*sin(2*PI*${source.tone}*t),0)':s=48000`,
+    '-t',
+    String(periodSeconds),
+    '-ac',
+    '1',
+    audio,
+  ]);
+  return audio;
+}

@@ -158,8 +158,66 @@ export async function gridCellStats(
 }
 
 /** Mean absolute difference of two cells' thumbnails (0-255). */
-export function thumbnailDistance(a: CellStats, b: CellStats): number {
+export function thumbnailDistance(a: { thumbnail: number[] }, b: { thumbnail: number[] }): number {
   let d = 0;
   for (let i = 0; i < a.thumbnail.length; i++) d += Math.abs(a.thumbnail[i]! - b.thumbnail[i]!);
   return d / a.thumbnail.length;
+}
+
+/** A region as fractions of the picture (0–1). */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface RegionStats {
+  /** Mean R, G, B (0–255). */
+  rgb: [number, number, number];
+  /** Downscaled luma (16x9) for comparing regions with each other. */
+  thumbnail: number[];
+}
+
+/** The mean colour and a small luma thumbnail of `region` in the frame at `atSeconds`. */
+export async function regionStats(
+  path: string,
+  atSeconds: number,
+  region: Region,
+): Promise<RegionStats> {
+  const w = 160;
+  const h = 90;
+  const { stdout } = await run(
+    'ffmpeg',
+    // prettier-ignore
+    ['-hide_banner', '-loglevel', 'error', '-ss', atSeconds.toFixed(2), '-i', path,
+      '-frames:v', '1', '-vf', `scale=${w}:${h}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { encoding: 'buffer', maxBuffer: w * h * 4 },
+  );
+  const frame = stdout as unknown as Buffer;
+  if (frame.length < w * h * 3) throw new Error(`decoded ${frame.length} bytes`);
+  const x0 = Math.floor(region.x * w);
+  const x1 = Math.ceil((region.x + region.width) * w);
+  const y0 = Math.floor(region.y * h);
+  const y1 = Math.ceil((region.y + region.height) * h);
+  const sum = [0, 0, 0];
+  const thumb = new Array<number>(16 * 9).fill(0);
+  const counts = new Array<number>(16 * 9).fill(0);
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = (y * w + x) * 3;
+      for (let c = 0; c < 3; c++) sum[c]! += frame[i + c]!;
+      const luma = 0.299 * frame[i]! + 0.587 * frame[i + 1]! + 0.114 * frame[i + 2]!;
+      const t =
+        Math.min(8, Math.floor(((y - y0) / (y1 - y0)) * 9)) * 16 +
+        Math.min(15, Math.floor(((x - x0) / (x1 - x0)) * 16));
+      thumb[t]! += luma;
+      counts[t]! += 1;
+    }
+  }
+  const n = (x1 - x0) * (y1 - y0);
+  return {
+    rgb: sum.map((v) => Math.round(v / n)) as [number, number, number],
+    thumbnail: thumb.map((v, i) => v / Math.max(1, counts[i]!)),
+  };
 }

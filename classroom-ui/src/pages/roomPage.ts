@@ -1,11 +1,12 @@
 /**
  * `/room/:roomId`: lobby with camera/mic preview, then the call (a grid of
  * remote participants and their screen shares, the active speaker ringed;
- * mute, camera, share screen, leave), the Record/Stop toggle and the
- * recordings panel for instructors and admins, and the recording indicator
- * for everyone. Media and signalling are the RoomClient's; this file only
+ * mute, camera, share screen, leave), the Record/Stop toggle, the layout
+ * picker and the recordings panel for instructors and admins, and the
+ * recording indicator (and the room's `data-layout`) for everyone. Media and signalling are the RoomClient's; this file only
  * turns its events into DOM.
  */
+import type { RecordingLayout } from '#protocol/layout';
 import { RoomClient, type RoomClientLogger } from '#room-client/RoomClient';
 import type { ActiveRecordingInfo, PeerInfo } from '#protocol/signalling';
 import { createHeader } from '../components/header';
@@ -13,7 +14,13 @@ import { showError, showToast } from '../components/toast';
 import { appRoot, h, replaceChildren, setBusy } from '../dom';
 import { defaultRecordingTitle } from '../format';
 import { icon } from '../icons';
-import { startRecording, stopRecording } from '../recordingsApi';
+import { isRecordingLayout, layoutLabels, recordingLayouts } from '../labels';
+import {
+  changeRecordingLayout,
+  getRecording,
+  startRecording,
+  stopRecording,
+} from '../recordingsApi';
 import { connectRoom } from '../roomsApi';
 import { canRecord, type Session } from '../session';
 import { LocalMedia } from '../room/LocalMedia';
@@ -73,6 +80,18 @@ class RoomPage {
   #recording: ActiveRecordingInfo | null = null;
   /** A recording this user started that the server has not announced yet. */
   #pendingStart: string | null = null;
+  /**
+   * The layout of the room's recording in progress, once known: from our own
+   * start, a change answered by the API, a `recording-layout` event, or (for
+   * those who record) the recording itself read after joining.
+   */
+  #layout: { recordingId: string; layout: RecordingLayout } | null = null;
+  /**
+   * The picker's confirmed value: the next recording's layout, or the running
+   * one's. Starts as the server's default, `auto` (DEFAULT_RECORDING_LAYOUT is
+   * not imported: its module would bring zod into the bundle).
+   */
+  #layoutChoice: RecordingLayout = 'auto';
   /** Settles when getUserMedia has answered (with a stream or not). */
   #mediaSettled: Promise<void> = Promise.resolve();
 
@@ -94,6 +113,7 @@ class RoomPage {
   readonly #screenButton: HTMLButtonElement;
   readonly #recordButton: HTMLButtonElement | null;
   readonly #titleInput: HTMLInputElement | null;
+  readonly #layoutSelect: HTMLSelectElement | null;
   readonly #panel: RecordingsPanel | null;
 
   constructor(session: Session, roomId: string) {
@@ -170,10 +190,22 @@ class RoomPage {
         placeholder: defaultRecordingTitle(roomId),
         'data-testid': 'recording-title',
       });
+      this.#layoutSelect = h(
+        'select',
+        {
+          class: 'input',
+          'data-testid': 'recording-layout',
+          'aria-describedby': 'recording-layout-hint',
+        },
+        ...recordingLayouts.map((layout) => h('option', { value: layout }, layoutLabels[layout])),
+      );
+      this.#layoutSelect.value = this.#layoutChoice;
+      this.#layoutSelect.addEventListener('change', () => void this.#changeLayout());
       this.#panel = new RecordingsPanel({ token: session.token, roomId });
     } else {
       this.#recordButton = null;
       this.#titleInput = null;
+      this.#layoutSelect = null;
       this.#panel = null;
     }
 
@@ -191,7 +223,7 @@ class RoomPage {
     );
 
     const sidebar =
-      this.#panel && this.#titleInput
+      this.#panel && this.#titleInput && this.#layoutSelect
         ? h(
             'aside',
             { class: 'sidebar' },
@@ -204,6 +236,17 @@ class RoomPage {
                 { class: 'field' },
                 h('span', { class: 'field-label' }, 'Title of the next recording'),
                 this.#titleInput,
+              ),
+              h(
+                'label',
+                { class: 'field' },
+                h('span', { class: 'field-label' }, 'Layout'),
+                this.#layoutSelect,
+              ),
+              h(
+                'p',
+                { class: 'panel-hint', id: 'recording-layout-hint' },
+                'You can change the layout while recording.',
               ),
               h(
                 'p',
@@ -302,6 +345,7 @@ class RoomPage {
       this.#recording = joined.recording;
       this.#setActiveSpeaker(joined.activeSpeakerPeerId);
       this.#setState('joined', '');
+      if (joined.recording) void this.#learnLayout(client, joined.recording.recordingId);
     } catch (error) {
       if (this.#client !== client) return;
       this.#client = null;
@@ -340,6 +384,7 @@ class RoomPage {
       this.#clearTiles();
       this.#recording = null;
       this.#pendingStart = null;
+      this.#layout = null;
       this.#setState('left', 'You left the room.');
     }
   }
@@ -351,6 +396,7 @@ class RoomPage {
     this.#clearTiles();
     this.#recording = null;
     this.#pendingStart = null;
+    this.#layout = null;
     this.#setState('error', message);
     showToast(message, 'error');
   }
@@ -400,6 +446,10 @@ class RoomPage {
       if (this.#pendingStart === info.recordingId) this.#pendingStart = null;
       this.#render();
       void this.#panel?.refresh();
+      void this.#learnLayout(client, info.recordingId);
+    });
+    client.on('recording-layout', ({ recordingId, layout }) => {
+      if (mine()) this.#layoutKnown(recordingId, layout);
     });
     client.on('recording-stopped', ({ recordingId }) => {
       if (!mine()) return;
@@ -433,7 +483,64 @@ class RoomPage {
   #recordingEnded(recordingId: string): void {
     if (this.#recording?.recordingId === recordingId) this.#recording = null;
     if (this.#pendingStart === recordingId) this.#pendingStart = null;
+    if (this.#layout?.recordingId === recordingId) this.#layout = null;
     this.#render();
+  }
+
+  /** Records the layout of the room's recording; the picker follows unless a change of ours is in flight. */
+  #layoutKnown(recordingId: string, layout: RecordingLayout): void {
+    this.#layout = { recordingId, layout };
+    this.#layoutChoice = layout;
+    const select = this.#layoutSelect;
+    if (select && !select.hasAttribute('aria-busy')) select.value = layout;
+    this.#render();
+  }
+
+  /**
+   * The join answer and `recording-started` do not carry the layout: those
+   * who record read it from the recording, so that the picker shows what is
+   * drawn. Others learn it from the next `recording-layout` event.
+   */
+  async #learnLayout(client: RoomClient, recordingId: string): Promise<void> {
+    if (!this.#canRecord || this.#layout?.recordingId === recordingId) return;
+    try {
+      const { layout } = await getRecording(this.#session.token, recordingId);
+      // An event or our own start may have told us since, and it is newer than this read.
+      if (this.#client !== client || this.#layout?.recordingId === recordingId) return;
+      if (this.#recording?.recordingId !== recordingId) return;
+      this.#layoutKnown(recordingId, layout);
+    } catch (error) {
+      logger.warn('could not read the layout of recording %s', recordingId, error);
+    }
+  }
+
+  /**
+   * The picker's change: kept for the next recording, or sent for the one in
+   * progress (the select is disabled meanwhile, and put back if refused).
+   */
+  async #changeLayout(): Promise<void> {
+    const select = this.#layoutSelect;
+    if (!select || !isRecordingLayout(select.value)) return;
+    const layout = select.value;
+    const current = this.#recording?.recordingId ?? this.#pendingStart;
+    if (!current) {
+      this.#layoutChoice = layout;
+      return;
+    }
+    setBusy(select, true);
+    try {
+      const recording = await changeRecordingLayout(this.#session.token, current, layout);
+      setBusy(select, false);
+      // The recording may have ended while we asked: the choice stays for the next one.
+      if ((this.#recording?.recordingId ?? this.#pendingStart) === recording.id)
+        this.#layoutKnown(recording.id, recording.layout);
+      else this.#layoutChoice = layout;
+    } catch (error) {
+      setBusy(select, false);
+      // Back to the layout still drawn (an event may have changed it meanwhile).
+      select.value = this.#layoutChoice;
+      showError('Could not change the layout', error);
+    }
   }
 
   #addTile(peer: PeerInfo): void {
@@ -576,9 +683,13 @@ class RoomPage {
         showToast('Recording stopped: it will be ready in a moment.', 'success');
       } else {
         const title = this.#titleInput?.value.trim() || defaultRecordingTitle(this.#roomId);
-        const started = await startRecording(this.#session.token, this.#roomId, title);
+        const layout = this.#layoutChoice;
+        const started = await startRecording(this.#session.token, this.#roomId, title, layout);
         if (this.#recording?.recordingId !== started.recordingId)
           this.#pendingStart = started.recordingId;
+        // The answer carries no layout: the server took the one we sent (an event may be newer).
+        if (this.#layout?.recordingId !== started.recordingId)
+          this.#layoutKnown(started.recordingId, layout);
         if (this.#titleInput) this.#titleInput.value = '';
         showToast('Recording is starting…', 'info');
       }
@@ -658,6 +769,12 @@ class RoomPage {
       button.title = joined ? '' : 'Join the room to record it';
       if (!button.hasAttribute('aria-busy')) button.disabled = !joined;
     }
+
+    // The layout of the recording in progress, for every participant (absent when none or not known).
+    const layout =
+      recordingId && this.#layout?.recordingId === recordingId ? this.#layout.layout : null;
+    if (layout) this.#root.dataset.layout = layout;
+    else delete this.#root.dataset.layout;
 
     // Present only while the room records (as announced by the server).
     const recording = joined ? this.#recording : null;
