@@ -3,7 +3,8 @@
  *
  *   npm run -s bench:recording -- [--participants 2,4] [--seconds 20]
  *       [--width 1280 --height 720 --fps 30 --codec vp8|vp9] [--keep] [--hls]
- *       [--audio loud|mixed] [--lipsync]
+ *       [--audio loud|mixed] [--lipsync] [--layout auto|grid|speaker|presentation] [--screen]
+ *       [--window 300] [--concurrent N]
  *
  * Starts its own ClassroomServer in this process (temporary DATA_DIR, logs
  * at warn on stderr, the real Chromium recorder bot) and, for each
@@ -45,11 +46,17 @@ import {
   request,
   toneOf,
 } from '../scripts/lib/syntheticParticipants';
-import { BotProcessSampler, type BotProcessReport } from './lib/BotProcessSampler';
+import {
+  BotProcessSampler,
+  type BotProcessReport,
+  type ThreadShare,
+} from './lib/BotProcessSampler';
+import { runTool } from '#server/recording/ffmpeg';
 import { probeRecording, type RecordingFileFacts } from './lib/probeRecording';
 import { audioLevels, type AudioLevels } from './lib/audioLevels';
 import { lipSync, pairMarks, type LipSyncReport } from './lib/lipSync';
 import { gridCells } from '#recorder-page/layout';
+import { recordingLayoutSchema, type RecordingLayout } from '#protocol/layout';
 
 const argsSchema = z.object({
   participants: z
@@ -82,6 +89,17 @@ const argsSchema = z.object({
    * second): the recording's audio/video offset is measured from the file.
    */
   lipsync: z.boolean().default(false),
+  /** The recording's layout (start body). */
+  layout: recordingLayoutSchema.optional(),
+  /** The last participant also shares a screen (a 1280x720 test pattern at 15 fps). */
+  screen: z.boolean().default(false),
+  /**
+   * Rooms recording at once, each with `participants`. With more than one,
+   * each run's `chromium` figures are those of every bot together.
+   */
+  concurrent: z.coerce.number().int().min(1).max(4).default(1),
+  /** Seconds per window of the per-window figures (runs of at least two windows). */
+  window: z.coerce.number().int().min(10).max(3600).default(300),
 });
 type Args = z.output<typeof argsSchema>;
 
@@ -124,12 +142,24 @@ function parseCommand(): Args {
       hls: { type: 'boolean' },
       audio: { type: 'string' },
       lipsync: { type: 'boolean' },
+      layout: { type: 'string' },
+      screen: { type: 'boolean' },
+      window: { type: 'string' },
+      concurrent: { type: 'string' },
     },
   });
   const parsed = argsSchema.safeParse({ ...values, crashAfter: values['crash-after'] });
   if (!parsed.success) {
     throw new Error(
       parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  }
+  if (
+    parsed.data.lipsync &&
+    (parsed.data.screen || !['grid', 'auto', undefined].includes(parsed.data.layout))
+  ) {
+    throw new Error(
+      '--lipsync finds its participant in the grid: use it without --screen and with --layout grid or auto',
     );
   }
   return parsed.data;
@@ -177,6 +207,9 @@ interface Bench {
   hls: boolean;
   audio: 'loud' | 'mixed' | undefined;
   lipsync: boolean;
+  layout: RecordingLayout | undefined;
+  screen: boolean;
+  windowSeconds: number;
   server: ClassroomServer;
   config: Config;
   admin: AdminClient;
@@ -307,6 +340,8 @@ interface RunResult {
     drawMsAvg: ReturnType<typeof summarize>;
     droppedFrames: number;
     tiles: number;
+    /** Every layout the page drew while sampled. */
+    drawnLayouts: string[];
   };
   ffmpegSenders?: { cpuPercentEach: number[]; avgCpuPercent: number };
   /** With --audio: the tone levels sent, and the mix's levels as recorded. */
@@ -315,6 +350,10 @@ interface RunResult {
     sentDb: number[];
     levels: AudioLevels;
   };
+  /** The window's CPU by Chromium process type and thread name (top 20). */
+  threads?: ThreadShare[];
+  /** Runs of at least two windows (`--window`, 300 s by default): figures per window. */
+  windows?: WindowFigures[];
   /** With --lipsync: the audio/video offset in the file (positive: audio late). */
   lipSync?: LipSyncResult;
   /** With --hls: the post-processing job, from `ready` to HLS ready. */
@@ -334,7 +373,7 @@ interface LipSyncResult extends Omit<LipSyncReport, 'samples'> {
    */
   clipOffsetMs: number | null;
   recorderMedianMs: number | null;
-  /** Per window of `windowSeconds`: median and spread of the offset. */
+  /** Per window (`--window`): median and spread of the offset. */
   windows: Array<{
     fromSeconds: number;
     pairs: number;
@@ -343,8 +382,94 @@ interface LipSyncResult extends Omit<LipSyncReport, 'samples'> {
   }>;
 }
 
-/** Seconds per window of the per-window figures of long runs. */
-const WINDOW_SECONDS = 300;
+interface WindowFigures {
+  fromSeconds: number;
+  /** Video frames in the file whose time falls in the window, per second. */
+  fileFps: number;
+  /** The page's own composed frames per second (its 1 s figure, averaged). */
+  pageFps: number | null;
+  botCores: number;
+  /** Mean PSS of the bot's processes in the window. */
+  pssMb: number;
+  /** Time since the last stored slice, sampled every second: median and worst. */
+  sliceStalenessMs: { p50: number; max: number } | null;
+}
+
+/** Video packet times (s) of a file, as ffprobe reads them (no rate conversion). */
+async function videoPacketTimes(ffprobe: string, file: string): Promise<number[]> {
+  const { stdout } = await runTool(ffprobe, [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'packet=pts_time',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
+  return stdout
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((t) => Number.isFinite(t) && t >= 0);
+}
+
+/** fps, CPU, memory and slice staleness per window of `windowSeconds`, for long runs. */
+async function windowsReport({
+  bot,
+  file,
+  ffprobe,
+  pageSamples,
+  pageSampleTimes,
+  staleness,
+  fileOffsetSeconds,
+  windowSeconds,
+}: {
+  bot: BotProcessReport;
+  file: string;
+  ffprobe: string;
+  pageSamples: RecorderStats[];
+  pageSampleTimes: number[];
+  staleness: Array<[number, number]>;
+  fileOffsetSeconds: number;
+  windowSeconds: number;
+}): Promise<WindowFigures[]> {
+  const packets = await videoPacketTimes(ffprobe, file);
+  const windows: WindowFigures[] = [];
+  for (let from = 0; from + windowSeconds <= bot.windowSeconds + 1; from += windowSeconds) {
+    const to = from + windowSeconds;
+    const inWindow = <T>(times: number[], values: T[]) =>
+      values.filter((_, i) => times[i]! >= from && times[i]! < to);
+    const samples = bot.samples.filter((s) => s.atSeconds >= from && s.atSeconds < to);
+    const first = samples[0];
+    const last = samples.at(-1);
+    const cores =
+      first && last && last.atSeconds > first.atSeconds
+        ? (last.cpuSeconds - first.cpuSeconds) / (last.atSeconds - first.atSeconds)
+        : 0;
+    const fps = inWindow(pageSampleTimes, pageSamples).map((p) => p.framesPerSecond);
+    const lags = staleness
+      .filter(([t]) => t >= from && t < to)
+      .map(([, ms]) => ms)
+      .sort((a, b) => a - b);
+    // The window in the file's own time (it starts when the recorder started).
+    const fileFrom = from + fileOffsetSeconds;
+    const frames = packets.filter((t) => t >= fileFrom && t < fileFrom + windowSeconds).length;
+    windows.push({
+      fromSeconds: from,
+      fileFps: round(frames / windowSeconds),
+      pageFps: fps.length ? round(fps.reduce((s, v) => s + v, 0) / fps.length) : null,
+      botCores: round(cores),
+      pssMb: Math.round(
+        samples.reduce((sum, s) => sum + s.pssBytes, 0) / Math.max(1, samples.length) / MB,
+      ),
+      sliceStalenessMs: lags.length
+        ? { p50: lags[Math.floor(lags.length / 2)]!, max: lags.at(-1)! }
+        : null,
+    });
+  }
+  return windows;
+}
 
 /** Finds the sync participant's flashes and beeps in the file (its tile is the first cell). */
 async function lipSyncReport(
@@ -372,8 +497,8 @@ async function lipSyncReport(
   const { samples, ...summary } = recorded;
   const windows: LipSyncResult['windows'] = [];
   const last = samples.at(-1)?.[0] ?? 0;
-  for (let from = 0; from <= last && samples.length > 0; from += WINDOW_SECONDS) {
-    const inWindow = samples.filter(([t]) => t >= from && t < from + WINDOW_SECONDS);
+  for (let from = 0; from <= last && samples.length > 0; from += bench.windowSeconds) {
+    const inWindow = samples.filter(([t]) => t >= from && t < from + bench.windowSeconds);
     const { medianMs, spreadMs, pairs } = pairMarks(
       inWindow.map(([t]) => t),
       inWindow.map(([t, ms]) => t + ms / 1000),
@@ -502,9 +627,9 @@ async function measureStarts(bench: Bench, count: number) {
   };
 }
 
-async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
+async function runOnce(bench: Bench, participants: number, index = 0): Promise<RunResult> {
   const { server, config, admin, instructorToken } = bench;
-  const roomId = `bench-${participants}p-${Date.now()}`;
+  const roomId = `bench-${participants}p-${Date.now()}-${index}`;
   const result: RunResult = { participants, roomId };
   // The instructor's class: it records the room it owns.
   await request(`${server.url}/api/v1/rooms`, {
@@ -519,14 +644,25 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     log,
     clipOf: (i: number) => ({
       ...(bench.audio ? { audioDb: audioDbOf(bench.audio, i) } : {}),
-      ...(bench.lipsync && i === 0 ? { kind: 'sync' as const } : {}),
+      // Long: the sender's loop (-stream_loop with -c copy) jolts the receivers' audio buffers.
+      ...(bench.lipsync && i === 0 ? { kind: 'sync' as const, seconds: 300 } : {}),
     }),
+    ...(bench.screen
+      ? {
+          screenOf: (i: number) =>
+            i === participants - 1 ? { width: 1280, height: 720, fps: 15 } : undefined,
+        }
+      : {}),
     onSenderExit: (p, code) =>
       log(`sender of ${p.participant.displayName} exited (${code}): ${p.stderrTail()}`),
   });
   const sampler = new BotProcessSampler({ marker: bench.botMarker });
   const senderMeter = new CpuMeter();
   const pageSamples: RecorderStats[] = [];
+  /** Seconds since the window opened of each page sample, and of each staleness sample. */
+  const pageSampleTimes: number[] = [];
+  const staleness: Array<[number, number]> = [];
+  let windowOpenedAt = 0;
   let pageTimer: NodeJS.Timeout | undefined;
   let samplerStarted = false;
   const senderStats = async () =>
@@ -540,7 +676,7 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
       const room = server.rooms.getRoom(roomId);
       for (const p of load.participants) {
         const producers = [...(room?.peers.get(p.participant.peerId)?.producers.values() ?? [])];
-        if (producers.length !== 2) return false;
+        if (producers.length !== (p.screenClip === null ? 2 : 3)) return false;
         for (const producer of producers) {
           const [stats] = await producer.getStats();
           if (!stats || stats.byteCount === 0) return false;
@@ -559,7 +695,11 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
       {
         method: 'POST',
         token: instructorToken,
-        body: { roomId, title: `Benchmark, ${participants} participants` },
+        body: {
+          roomId,
+          title: `Benchmark, ${participants} participants`,
+          ...(bench.layout ? { layout: bench.layout } : {}),
+        },
       },
     );
     result.recordingId = started.recordingId;
@@ -578,11 +718,20 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     log(`recording ${started.recordingId}: first slice after ${result.startLatencyMs} ms`);
 
     await sampler.openWindow();
+    windowOpenedAt = performance.now();
     senderMeter.start(await senderStats());
     pageTimer = setInterval(() => {
+      const at = (performance.now() - windowOpenedAt) / 1000;
+      // How long ago the last slice was stored: a slice period plus the upload when all is well.
+      const last = session.lastSliceAt;
+      if (last !== undefined) staleness.push([at, Date.now() - last]);
       void session.bot
         ?.stats()
-        .then((stats) => stats.page && pageSamples.push(stats.page))
+        .then((stats) => {
+          if (!stats.page) return;
+          pageSamples.push(stats.page);
+          pageSampleTimes.push(at);
+        })
         .catch(() => undefined);
     }, PAGE_STATS_INTERVAL_MS);
     if (bench.crashAfter !== undefined && bench.crashAfter < bench.seconds) {
@@ -640,6 +789,20 @@ async function runOnce(bench: Bench, participants: number): Promise<RunResult> {
     };
     result.chromium = chromiumReport(bot);
     result.page = pageReport(pageSamples);
+    result.threads = bot.threads.slice(0, 20);
+    if (bench.seconds >= 2 * bench.windowSeconds) {
+      result.windows = await windowsReport({
+        bot,
+        file: row.filePath,
+        ffprobe: config.tools.ffprobePath,
+        pageSamples,
+        pageSampleTimes,
+        staleness,
+        // The file's time zero is the recorder's start, a little before the first slice.
+        fileOffsetSeconds: (firstSliceAt - requestedAt) / 1000 - (result.botReadyMs ?? 0) / 1000,
+        windowSeconds: bench.windowSeconds,
+      });
+    }
     if (bench.hls) result.hls = await hlsReport(bench, started.recordingId, facts.durationSeconds);
     if (bench.lipsync) {
       const clip = load.participants[0]?.clip;
@@ -700,6 +863,7 @@ function pageReport(samples: RecorderStats[]): NonNullable<RunResult['page']> {
     drawMsAvg: summarize(samples.map((s) => s.drawMsAvg)),
     droppedFrames: last?.droppedFrames ?? 0,
     tiles: Math.max(0, ...samples.map((s) => s.tiles)),
+    drawnLayouts: [...new Set(samples.map((s) => s.drawnLayout))],
   };
 }
 
@@ -754,10 +918,19 @@ async function main(): Promise<number> {
       hls: args.hls,
       audio: args.audio,
       lipsync: args.lipsync,
+      layout: args.layout,
+      screen: args.screen,
+      windowSeconds: args.window,
     };
     const loadavgAtStart = os.loadavg().map((n) => round(n));
     const runs: RunResult[] = [];
-    for (const participants of args.participants) runs.push(await runOnce(bench, participants));
+    for (const participants of args.participants) {
+      // --concurrent N: N rooms record at once (their bots share the machine).
+      const batch = await Promise.all(
+        Array.from({ length: args.concurrent }, (_, i) => runOnce(bench, participants, i)),
+      );
+      runs.push(...batch);
+    }
     const startLatency = args.starts > 0 ? await measureStarts(bench, args.starts) : undefined;
     const rec = config.recording;
     const report = {

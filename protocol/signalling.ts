@@ -68,6 +68,8 @@ export const requestSchemas = {
     rtpCapabilities: rtpCapabilitiesSchema,
   }),
   resumeConsumer: z.object({ consumerId: idSchema }),
+  /** Stops a consumer's media (a recorder's tile that is not shown: nothing to decode). */
+  pauseConsumer: z.object({ consumerId: idSchema }),
   pauseProducer: z.object({ producerId: idSchema }),
   resumeProducer: z.object({ producerId: idSchema }),
   closeProducer: z.object({ producerId: idSchema }),
@@ -100,6 +102,8 @@ export interface ActiveRecordingInfo {
   title: string;
   startedBy: string;
   timestamp: string;
+  /** Its layout now (later changes come as `recording-layout`). */
+  layout: RecordingLayout;
 }
 
 export interface TransportInfo {
@@ -139,6 +143,7 @@ export interface RequestResults {
   produce: { producerId: string };
   consume: ConsumerInfo;
   resumeConsumer: Record<string, never>;
+  pauseConsumer: Record<string, never>;
   pauseProducer: Record<string, never>;
   resumeProducer: Record<string, never>;
   closeProducer: Record<string, never>;

@@ -3,15 +3,39 @@
  * line holds the marker (the bench's `<tmp>/recorder-bot-` profile prefix, so
  * other recorders on the machine are not counted), and all their descendants
  * (zygote, renderer, GPU and utility processes). Keeps CPU seconds over a window
- * (the recorded part) and over the whole run, and peak memory.
+ * (the recorded part) and over the whole run, peak memory, a series of
+ * samples inside the window (CPU and PSS over time, for the per-window figures
+ * of long runs), and the window's CPU per thread: Chromium names its threads
+ * (the compositor worker, the WebRTC decoders, the MediaRecorder encoder, the
+ * audio threads), so their share says where the cost is.
  */
 import {
   CpuMeter,
   readAllProcStats,
   readCmdline,
   readPssBytes,
+  readThreadStats,
   type ProcStat,
+  type ThreadStat,
 } from '../../scripts/lib/procStats';
+
+/** One sample inside the window. */
+export interface BotSample {
+  /** Seconds since the window opened. */
+  atSeconds: number;
+  /** CPU seconds of the bot since the window opened. */
+  cpuSeconds: number;
+  pssBytes: number;
+}
+
+/** CPU of one kind of thread over the window. */
+export interface ThreadShare {
+  /** Chromium's process type (`browser`, `renderer`, `gpu-process`, `utility`, …). */
+  process: string;
+  thread: string;
+  threads: number;
+  cores: number;
+}
 
 export interface BotProcessReport {
   /** Most bot processes seen at once. */
@@ -25,6 +49,10 @@ export interface BotProcessReport {
   peakRssBytes: number;
   /** Largest sum of proportional set sizes (shared pages divided among processes). */
   peakPssBytes: number;
+  /** Inside the window, one per sample. */
+  samples: BotSample[];
+  /** The window's CPU by process type and thread name, largest first. */
+  threads: ThreadShare[];
 }
 
 export class BotProcessSampler {
@@ -39,6 +67,10 @@ export class BotProcessSampler {
   #maxProcesses = 0;
   #peakRss = 0;
   #peakPss = 0;
+  readonly #samples: BotSample[] = [];
+  readonly #processType = new Map<number, string>();
+  #threadsAtOpen = new Map<string, ThreadStat & { process: string }>();
+  #threadsAtClose = new Map<string, ThreadStat & { process: string }>();
 
   constructor({ marker }: { marker: string }) {
     this.#marker = marker;
@@ -57,13 +89,56 @@ export class BotProcessSampler {
   }
 
   async openWindow(): Promise<void> {
-    this.#window.start(await this.sample());
+    const stats = await this.sample();
+    this.#window.start(stats);
+    this.#threadsAtOpen = await this.#threads(stats);
     this.#windowState = 'open';
   }
 
   async closeWindow(): Promise<void> {
-    this.#window.stop(await this.sample());
+    const stats = await this.sample();
+    this.#window.stop(stats);
+    this.#threadsAtClose = await this.#threads(stats);
     this.#windowState = 'closed';
+  }
+
+  /** Every thread of the bot's processes, keyed by pid and tid. */
+  async #threads(stats: ProcStat[]): Promise<Map<string, ThreadStat & { process: string }>> {
+    const all = new Map<string, ThreadStat & { process: string }>();
+    for (const { pid } of stats) {
+      const process = this.#processType.get(pid) ?? 'browser';
+      for (const thread of await readThreadStats(pid)) {
+        all.set(`${pid}/${thread.tid}`, { ...thread, process });
+      }
+    }
+    return all;
+  }
+
+  /** The window's CPU per (process type, thread name), from the thread readings at open and close. */
+  #threadShares(): ThreadShare[] {
+    const seconds = this.#window.wallSeconds;
+    if (seconds <= 0) return [];
+    const groups = new Map<string, ThreadShare & { cpu: number }>();
+    for (const [key, end] of this.#threadsAtClose) {
+      const cpu = end.cpuSeconds - (this.#threadsAtOpen.get(key)?.cpuSeconds ?? 0);
+      // Chromium numbers pools of like threads ("ThreadPoolForeg", "DedicatedWorker thread"): one row each kind.
+      const thread = end.name.replace(/\d+$/, '').trim();
+      const id = `${end.process} ${thread}`;
+      const group = groups.get(id) ?? {
+        process: end.process,
+        thread,
+        threads: 0,
+        cores: 0,
+        cpu: 0,
+      };
+      group.threads++;
+      group.cpu += cpu;
+      groups.set(id, group);
+    }
+    return [...groups.values()]
+      .map(({ cpu, ...group }) => ({ ...group, cores: Math.round((cpu / seconds) * 1000) / 1000 }))
+      .filter((group) => group.cores >= 0.005)
+      .sort((a, b) => b.cores - a.cores);
   }
 
   async stop(): Promise<BotProcessReport> {
@@ -76,6 +151,8 @@ export class BotProcessSampler {
       totalCpuSeconds: this.#total.cpuSeconds,
       peakRssBytes: this.#peakRss,
       peakPssBytes: this.#peakPss,
+      samples: this.#samples,
+      threads: this.#windowState === 'closed' ? this.#threadShares() : [],
     };
   }
 
@@ -90,7 +167,10 @@ export class BotProcessSampler {
     // Command lines are read once per pid: only new processes cost a read.
     for (const s of all) {
       if (!this.#isRoot.has(s.pid)) {
-        this.#isRoot.set(s.pid, (await readCmdline(s.pid)).includes(this.#marker));
+        const cmdline = await readCmdline(s.pid);
+        this.#isRoot.set(s.pid, cmdline.includes(this.#marker));
+        const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
+        if (type) this.#processType.set(s.pid, type);
       }
     }
     const bot = new Set<number>();
@@ -108,11 +188,18 @@ export class BotProcessSampler {
       this.#peakRss,
       stats.reduce((sum, s) => sum + s.rssBytes, 0),
     );
-    const pss = await Promise.all(stats.map((s) => readPssBytes(s.pid)));
-    this.#peakPss = Math.max(
-      this.#peakPss,
-      pss.reduce((sum, n) => sum + n, 0),
+    const pss = (await Promise.all(stats.map((s) => readPssBytes(s.pid)))).reduce(
+      (sum, n) => sum + n,
+      0,
     );
+    this.#peakPss = Math.max(this.#peakPss, pss);
+    if (this.#windowState === 'open') {
+      this.#samples.push({
+        atSeconds: this.#window.wallSeconds,
+        cpuSeconds: this.#window.cpuSeconds,
+        pssBytes: pss,
+      });
+    }
     return stats;
   }
 }

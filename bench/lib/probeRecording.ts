@@ -20,6 +20,11 @@ export interface RecordingFileFacts {
   audioSampleRate: number | null;
   /** Bits per second of the whole file. */
   totalBitrate: number;
+  audioChannels: number | null;
+  /** Bits per second of the audio packets alone. */
+  audioBitrate: number;
+  /** Seconds between video keyframes: median and shortest. */
+  keyframeIntervalSeconds: { median: number; min: number } | null;
 }
 
 interface ProbeJson {
@@ -30,6 +35,7 @@ interface ProbeJson {
     height?: number;
     nb_read_frames?: string;
     sample_rate?: string;
+    channels?: number;
   }>;
   format?: { duration?: string; size?: string };
 }
@@ -41,7 +47,7 @@ export async function probeRecording(ffprobe: string, path: string): Promise<Rec
     // prettier-ignore
     [
       '-v', 'error', '-count_frames', '-of', 'json',
-      '-show_entries', 'stream=codec_type,codec_name,width,height,nb_read_frames,sample_rate:format=duration,size',
+      '-show_entries', 'stream=codec_type,codec_name,width,height,nb_read_frames,sample_rate,channels:format=duration,size',
       path,
     ],
     { maxBuffer },
@@ -49,26 +55,29 @@ export async function probeRecording(ffprobe: string, path: string): Promise<Rec
   const facts = JSON.parse(stdout) as ProbeJson;
   const video = facts.streams?.find((s) => s.codec_type === 'video');
   const audio = facts.streams?.find((s) => s.codec_type === 'audio');
-  const { stdout: packets } = await run(
-    ffprobe,
-    [
-      '-v',
-      'error',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'packet=size',
-      '-of',
-      'csv=p=0',
-      path,
-    ],
-    { maxBuffer },
-  );
-  const videoBytes = packets
-    .split('\n')
-    .map((line) => Number.parseInt(line, 10))
-    .filter(Number.isFinite)
-    .reduce((sum, n) => sum + n, 0);
+  /** Each packet of a stream as [pts seconds, size, keyframe]. */
+  const packetsOf = async (stream: string) => {
+    const { stdout } = await run(
+      ffprobe,
+      // prettier-ignore
+      ['-v', 'error', '-select_streams', stream, '-show_entries', 'packet=pts_time,size,flags', '-of', 'csv=p=0', path],
+      { maxBuffer },
+    );
+    return stdout
+      .split('\n')
+      .map((line) => line.split(','))
+      .filter((fields) => fields.length >= 3)
+      .map(([pts, size, flags]) => [Number(pts), Number(size), flags!.startsWith('K')] as const);
+  };
+  const videoPackets = await packetsOf('v:0');
+  const audioPackets = await packetsOf('a:0');
+  const videoBytes = videoPackets.reduce((sum, [, size]) => sum + size, 0);
+  const audioBytes = audioPackets.reduce((sum, [, size]) => sum + size, 0);
+  const keyframes = videoPackets.filter(([, , key]) => key).map(([pts]) => pts);
+  const gaps = keyframes
+    .slice(1)
+    .map((t, i) => t - keyframes[i]!)
+    .sort((a, b) => a - b);
   const durationSeconds = Number(facts.format?.duration ?? 0);
   const sizeBytes = Number(facts.format?.size ?? 0);
   const decodedFrames = Number(video?.nb_read_frames ?? 0);
@@ -85,5 +94,13 @@ export async function probeRecording(ffprobe: string, path: string): Promise<Rec
     audioCodec: audio?.codec_name ?? null,
     audioSampleRate: audio?.sample_rate ? Number(audio.sample_rate) : null,
     totalBitrate: Math.round(perSecond(sizeBytes * 8)),
+    audioChannels: audio?.channels ?? null,
+    audioBitrate: Math.round(perSecond(audioBytes * 8)),
+    keyframeIntervalSeconds: gaps.length
+      ? {
+          median: Math.round(gaps[Math.floor(gaps.length / 2)]! * 1000) / 1000,
+          min: Math.round(gaps[0]! * 1000) / 1000,
+        }
+      : null,
   };
 }

@@ -17,7 +17,8 @@ import {
   trackProcessorConstructor,
   type Compositor,
 } from './Compositor';
-import type { FirstFrameInfo } from './CompositorEngine';
+import type { FirstFrameInfo, SceneSpec } from './CompositorEngine';
+import { arrangeScene } from './sceneLayout';
 import type {
   RecorderPageApi,
   RecorderParams,
@@ -46,6 +47,12 @@ export interface RecorderPageOptions {
 }
 
 const STATS_LOG_MS = 10_000;
+/**
+ * Every voice's jitter buffer, fixed: above what NetEq picks on its own on a
+ * loaded machine, so that it does not step (10–30 ms at a time) while
+ * recording. Cameras wait `avSyncMs` longer (see the parameter).
+ */
+const AUDIO_JITTER_BUFFER_MS = 150;
 /** The first slice leaves after this many ms of media (a few frames), the rest every `sliceMs`. */
 const FIRST_SLICE_MS = 100;
 
@@ -63,6 +70,9 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
   #stopping: Promise<RecorderStopResult> | undefined;
   #shownTiles: unknown = null;
   #layout: RecordingLayout = 'auto';
+  #size = { width: 0, height: 0 };
+  /** Videos whose consumer this page paused (their tiles are not shown). */
+  readonly #notReceiving = new Set<string>();
   #recordingId: string | undefined;
   /** The room's dominant speaker, held steady for the layout. */
   readonly #speakers = new SpeakerSelector({ onChange: () => this.#pushScene(true) });
@@ -156,12 +166,17 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
 
     this.#state = 'joining';
     this.#layout = params.layout;
+    this.#size = { width: params.width, height: params.height };
     this.#recordingId = params.recordingId;
     const room = new RoomClient({
       serverUrl: params.server,
       token: params.token,
       roomId: params.roomId,
       mode: 'recorder',
+      jitterBufferTargetMs: {
+        audio: AUDIO_JITTER_BUFFER_MS,
+        video: Math.max(0, AUDIO_JITTER_BUFFER_MS + params.avSyncMs),
+      },
     });
     this.#room = room;
     this.#follow(room);
@@ -205,7 +220,15 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
       server: params.server,
       recordingId: params.recordingId,
       token: params.token,
-      fetch: (url, init) => fetch(url, init),
+      // The bytes, not the Blob: Chromium's browser process keeps every
+      // Blob uploaded as a fetch body (measured: its memory grew by the
+      // recording's bitrate, 20 MB a minute, until it spilled 700 MB at
+      // once; garbage collection did not help), an ArrayBuffer it does not.
+      fetch: async (url, init) =>
+        fetch(url, {
+          ...init,
+          body: init.body instanceof Blob ? await init.body.arrayBuffer() : init.body,
+        }),
       // Uploads begin after the recorder started (below), so the time is always set.
       elapsedMs: () => performance.now() - recorderStartedAt,
       onUploaded: (seq, bytes) => {
@@ -267,6 +290,7 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
         return;
       }
       this.#compositor?.removeVideo(ref.producerId);
+      this.#notReceiving.delete(ref.producerId);
       if (this.#tiles.removeVideo(ref.producerId)) this.#pushScene();
     });
     const onPause = (paused: boolean) => (event: TrackStateEvent) => {
@@ -301,12 +325,41 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
     const tiles = this.#tiles.tiles();
     if (tiles === this.#shownTiles && !force) return;
     this.#shownTiles = tiles;
-    this.#compositor?.setScene({
-      tiles,
-      layout: this.#layout,
-      activeSpeakerPeerId: this.#speakers.current,
-    });
+    const scene = { tiles, layout: this.#layout, activeSpeakerPeerId: this.#speakers.current };
+    this.#compositor?.setScene(scene);
+    this.#receiveShownOnly(scene);
     this.#updateState();
+  }
+
+  /**
+   * Receives only the videos the layout shows: a tile left out (a speaker
+   * strip's overflow) has its consumer paused on the server, so it costs no
+   * decoding; it is received again (from a keyframe) once shown.
+   */
+  #receiveShownOnly({ tiles, layout, activeSpeakerPeerId }: SceneSpec): void {
+    const room = this.#room;
+    const { width, height } = this.#size;
+    if (!room || width === 0) return;
+    const { hidden } = arrangeScene({
+      layout,
+      tiles: tiles.map(({ id, peerId, kind }) => ({ id, peerId, kind })),
+      activeSpeakerPeerId,
+      width,
+      height,
+    });
+    const hiddenIds = new Set(hidden);
+    for (const tile of tiles) {
+      if (tile.videoId === null) continue;
+      const receive = !hiddenIds.has(tile.id);
+      if (receive === !this.#notReceiving.has(tile.videoId)) continue;
+      if (receive) this.#notReceiving.delete(tile.videoId);
+      else this.#notReceiving.add(tile.videoId);
+      room.setReceiving(tile.videoId, receive).catch((error: unknown) => {
+        this.#warn(
+          `cannot ${receive ? 'resume' : 'pause'} video ${tile.videoId}: ${describe(error)}`,
+        );
+      });
+    }
   }
 
   #updateState(): void {

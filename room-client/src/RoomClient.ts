@@ -45,6 +45,11 @@ export interface RoomClientOptions {
   signalling?: Signalling;
   /** Test seam: a mediasoup-client handler (e.g. its FakeHandler) instead of the browser's. */
   handlerFactory?: msc.HandlerFactory;
+  /**
+   * Recorder mode: a fixed jitter buffer per kind (`RTCRtpReceiver.jitterBufferTarget`),
+   * so that neither buffer adapts (and moves) while recording.
+   */
+  jitterBufferTargetMs?: { audio: number; video: number };
 }
 
 export interface JoinResult {
@@ -339,6 +344,25 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
   }
 
   /** Mutes or unmutes the microphone (pauses its producer here and on the server). */
+  /**
+   * Stops (or starts again) receiving one remote track: the server stops
+   * forwarding it to this client, so nothing is decoded (a recorder's tile
+   * that its layout does not show). Receiving again asks the sender for a
+   * keyframe. A track that is not being received, or is gone, is left alone.
+   */
+  async setReceiving(producerId: string, on: boolean): Promise<void> {
+    const consumerId = this.#consumerIdByProducer.get(producerId);
+    const entry = consumerId === undefined ? undefined : this.#consumers.get(consumerId);
+    if (!entry || entry.consumer.closed || entry.consumer.paused === !on) return;
+    if (on) {
+      entry.consumer.resume();
+      await this.#signalling.request('resumeConsumer', { consumerId: entry.consumerId });
+    } else {
+      entry.consumer.pause();
+      await this.#signalling.request('pauseConsumer', { consumerId: entry.consumerId });
+    }
+  }
+
   setMicEnabled(on: boolean): Promise<void> {
     return this.#setSourceEnabled('mic', on);
   }
@@ -444,6 +468,15 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
     // The server names the next speaker when there is one; until then, nobody.
     if (this.#activeSpeakerPeerId === peerId) this.#activeSpeakerPeerId = null;
     if (this.#peers.delete(peerId)) this.safeEmit('peer-left', { peerId });
+  }
+
+  /** See {@link RoomClientOptions.jitterBufferTargetMs}; a browser without the property keeps its own. */
+  #fixJitterBuffer(consumer: msc.Consumer): void {
+    const targets = this.#options.jitterBufferTargetMs;
+    const receiver = consumer.rtpReceiver as
+      (RTCRtpReceiver & { jitterBufferTarget?: number }) | undefined;
+    if (!targets || !receiver || !('jitterBufferTarget' in receiver)) return;
+    receiver.jitterBufferTarget = consumer.kind === 'audio' ? targets.audio : targets.video;
   }
 
   async #createTransport(direction: 'send' | 'recv'): Promise<msc.Transport> {
@@ -611,8 +644,17 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
         producerId,
         kind: info.kind,
         rtpParameters: info.rtpParameters as msc.RtpParameters,
-        streamId: remoteStreamId(info.peerId, info.source),
+        // A recorder mixes every voice through WebAudio, which libwebrtc's
+        // audio/video sync does not see: it synchronises each peer's camera
+        // with the <audio> element's playout instead, and moved the video
+        // in whole-frame steps chasing it (measured: 30–300 ms of offset
+        // wandering). A stream per track, fixed jitter buffers instead.
+        streamId:
+          this.mode === 'recorder'
+            ? `${info.peerId}-${info.source}`
+            : remoteStreamId(info.peerId, info.source),
       });
+      this.#fixJitterBuffer(consumer);
       entry = {
         consumer,
         peerId: info.peerId,

@@ -114,3 +114,34 @@ export class CpuMeter {
     return total;
   }
 }
+
+export interface ThreadStat {
+  tid: number;
+  /** The thread's name (`comm`: what Chromium calls it, at most 15 characters). */
+  name: string;
+  cpuSeconds: number;
+}
+
+/** The threads of a process with their CPU time so far (empty if it is gone). */
+export async function readThreadStats(pid: number): Promise<ThreadStat[]> {
+  let tids: string[];
+  try {
+    tids = await readdir(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const threads = await Promise.all(
+    tids.map(async (tid): Promise<ThreadStat | null> => {
+      try {
+        const text = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        const num = (n: number) => Number(fields[n - 3] ?? 0);
+        return { tid: Number(tid), name, cpuSeconds: (num(14) + num(15)) / CLOCK_TICKS };
+      } catch {
+        return null;
+      }
+    }),
+  );
+  return threads.filter((t): t is ThreadStat => t !== null);
+}

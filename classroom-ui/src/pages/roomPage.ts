@@ -15,12 +15,7 @@ import { appRoot, h, replaceChildren, setBusy } from '../dom';
 import { defaultRecordingTitle } from '../format';
 import { icon } from '../icons';
 import { isRecordingLayout, layoutLabels, recordingLayouts } from '../labels';
-import {
-  changeRecordingLayout,
-  getRecording,
-  startRecording,
-  stopRecording,
-} from '../recordingsApi';
+import { changeRecordingLayout, startRecording, stopRecording } from '../recordingsApi';
 import { connectRoom } from '../roomsApi';
 import { canRecord, type Session } from '../session';
 import { LocalMedia } from '../room/LocalMedia';
@@ -345,7 +340,8 @@ class RoomPage {
       this.#recording = joined.recording;
       this.#setActiveSpeaker(joined.activeSpeakerPeerId);
       this.#setState('joined', '');
-      if (joined.recording) void this.#learnLayout(client, joined.recording.recordingId);
+      if (joined.recording)
+        this.#layoutKnown(joined.recording.recordingId, joined.recording.layout);
     } catch (error) {
       if (this.#client !== client) return;
       this.#client = null;
@@ -446,7 +442,7 @@ class RoomPage {
       if (this.#pendingStart === info.recordingId) this.#pendingStart = null;
       this.#render();
       void this.#panel?.refresh();
-      void this.#learnLayout(client, info.recordingId);
+      this.#layoutKnown(info.recordingId, info.layout);
     });
     client.on('recording-layout', ({ recordingId, layout }) => {
       if (mine()) this.#layoutKnown(recordingId, layout);
@@ -494,24 +490,6 @@ class RoomPage {
     const select = this.#layoutSelect;
     if (select && !select.hasAttribute('aria-busy')) select.value = layout;
     this.#render();
-  }
-
-  /**
-   * The join answer and `recording-started` do not carry the layout: those
-   * who record read it from the recording, so that the picker shows what is
-   * drawn. Others learn it from the next `recording-layout` event.
-   */
-  async #learnLayout(client: RoomClient, recordingId: string): Promise<void> {
-    if (!this.#canRecord || this.#layout?.recordingId === recordingId) return;
-    try {
-      const { layout } = await getRecording(this.#session.token, recordingId);
-      // An event or our own start may have told us since, and it is newer than this read.
-      if (this.#client !== client || this.#layout?.recordingId === recordingId) return;
-      if (this.#recording?.recordingId !== recordingId) return;
-      this.#layoutKnown(recordingId, layout);
-    } catch (error) {
-      logger.warn('could not read the layout of recording %s', recordingId, error);
-    }
   }
 
   /**

@@ -35,6 +35,7 @@ describe('recorder page parameters', () => {
         videoBitrate: 2_500_000,
         audioBitrate: 128_000,
         layout: 'auto',
+        avSyncMs: 70,
         sliceMs: 1000,
       },
     });

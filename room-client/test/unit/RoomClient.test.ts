@@ -364,7 +364,13 @@ describe('RoomClient', () => {
     const signalling = scriptedServer([], []);
     const c = client(signalling);
     await c.join();
-    const started = { recordingId: 'r1', title: 'T', startedBy: 'u', timestamp: 'now' };
+    const started = {
+      recordingId: 'r1',
+      title: 'T',
+      startedBy: 'u',
+      timestamp: 'now',
+      layout: 'auto' as const,
+    };
 
     signalling.safeEmit('recording-started', started);
     expect(c.recording).toEqual(started);
@@ -566,6 +572,40 @@ describe('RoomClient', () => {
       event: 'track-ended',
       payload: { producerId: 's1', source: 'screen' },
     });
+    c.close();
+  });
+
+  it('in recorder mode every track is a stream of its own (no libwebrtc lip sync between them)', async () => {
+    const signalling = scriptedServer(
+      [ada],
+      [producer(ada, 'audio', 'a1'), producer(ada, 'video', 'v1')],
+    );
+    const handler = recordingHandlerFactory();
+    const c = client(signalling, 'recorder', handler.factory);
+    await c.join();
+    expect(
+      handler.received
+        .map((r) => r.streamId)
+        .filter((id) => id !== undefined)
+        .sort(),
+    ).toEqual([`${ada.peerId}-camera`, `${ada.peerId}-mic`]);
+    c.close();
+  });
+
+  it('setReceiving() pauses a track here and on the server, resumes it, and ignores repeats and unknown tracks', async () => {
+    const signalling = scriptedServer([ada], [producer(ada, 'video', 'v1')]);
+    const c = client(signalling, 'recorder');
+    await c.join();
+    const consumerId = c.tracks[0]!.consumerId;
+    const resumedAtJoin = signalling.named('resumeConsumer').length;
+
+    await c.setReceiving('v1', false);
+    await c.setReceiving('v1', false);
+    expect(signalling.named('pauseConsumer')).toEqual([{ consumerId }]);
+    await c.setReceiving('v1', true);
+    expect(signalling.named('resumeConsumer')).toHaveLength(resumedAtJoin + 1);
+    await c.setReceiving('nobody', false);
+    expect(signalling.named('pauseConsumer')).toHaveLength(1);
     c.close();
   });
 

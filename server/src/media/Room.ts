@@ -373,6 +373,12 @@ export class Room extends EnhancedEventEmitter<RoomEvents> {
     }
   }
 
+  /** Stops one consumer's media to this peer (resumeConsumer starts it again). */
+  async pauseConsumer(peer: Peer, consumerId: string): Promise<void> {
+    this.#assertMember(peer);
+    await peer.getConsumer(consumerId).pause();
+  }
+
   async pauseProducer(peer: Peer, producerId: string): Promise<void> {
     this.#assertMember(peer);
     const producer = peer.getProducer(producerId);

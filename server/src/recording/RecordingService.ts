@@ -126,6 +126,7 @@ export class RecordingService {
           title: s.title,
           startedBy: s.startedBy,
           timestamp: (s.startedAt ?? s.createdAt).toISOString(),
+          layout: s.layout,
         };
       }
     }
@@ -305,6 +306,7 @@ export class RecordingService {
         videoCodec: cfg.videoCodec,
         videoBitrate: cfg.videoBitrate,
         audioBitrate: cfg.audioBitrate,
+        avSyncMs: cfg.avSyncMs,
         layout: session.layout,
       });
       return {
@@ -373,6 +375,7 @@ export class RecordingService {
       title: session.title,
       startedBy: session.startedBy,
       timestamp: startedAt.toISOString(),
+      layout: session.layout,
     });
   }
 

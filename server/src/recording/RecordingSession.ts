@@ -177,6 +177,11 @@ export class RecordingSession extends EnhancedEventEmitter<RecordingSessionEvent
     );
   }
 
+  /** When the last slice was stored (`Date.now()` ms), if one was. */
+  get lastSliceAt(): number | undefined {
+    return this.#segments.at(-1)?.lastSliceAt;
+  }
+
   get slicesReceived(): number {
     return this.#segments.reduce((n, s) => n + s.writer.nextSeq, 0);
   }

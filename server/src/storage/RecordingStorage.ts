@@ -230,7 +230,10 @@ export class RecordingStorage {
 
   /** Removes a recording's local directory and (with a bucket) its objects; resolves with objects deleted. */
   async removeAll(row: Pick<RecordingRow, 'id' | 'roomId'>): Promise<number> {
-    await rm(this.dirOf(row), { recursive: true, force: true });
+    // A post-processing job may be writing into it right now (its HLS
+    // transcode): rm then meets a file created behind it (ENOTEMPTY) and
+    // tries again; the job itself finds the recording gone and cleans up.
+    await rm(this.dirOf(row), { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     if (!this.#objects) return 0;
     const count = await this.#objects.deletePrefix(this.keyOf(row, ''));
     if (count > 0) this.#log.debug({ recordingId: row.id, count }, 'objects deleted');

@@ -1,4 +1,7 @@
-/** consume and resumeConsumer: consumers start paused; resuming asks the sender for a keyframe. */
+/**
+ * consume, resumeConsumer and pauseConsumer: consumers start paused; resuming
+ * asks the sender for a keyframe; pausing stops the media to this peer only.
+ */
 import type { HandlerContext } from '../types';
 
 /** Registers the consumer requests. */
@@ -11,6 +14,12 @@ export function consumerHandlers({ session, handle }: HandlerContext): void {
   handle('resumeConsumer', async ({ consumerId }) => {
     const { room, peer } = session.requireMembership();
     await room.resumeConsumer(peer, consumerId);
+    return {};
+  });
+
+  handle('pauseConsumer', async ({ consumerId }) => {
+    const { room, peer } = session.requireMembership();
+    await room.pauseConsumer(peer, consumerId);
     return {};
   });
 }

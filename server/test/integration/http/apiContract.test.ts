@@ -99,6 +99,16 @@ const samples: Record<string, () => Sample | Promise<Sample>> = {
     body: { roomId: await t.createRoom(owner), title: 'Started by the contract test' },
   }),
   stopRecording: () => ({ token: owner.token, path: { id: ready } }),
+  // A recording in progress (its session exists from the start answer on).
+  changeRecordingLayout: async () => {
+    const res = await fetch(`${t.url}/api/v1/recordings/start`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roomId: await t.createRoom(owner), title: 'Layout sample' }),
+    });
+    const { recordingId } = startedRecordingSchema.parse(await res.json());
+    return { token: owner.token, path: { id: recordingId }, body: { layout: 'speaker' } };
+  },
   listRecordings: () => ({ token: owner.token, query: { q: 'Lecture', limit: '5' } }),
   getRecording: () => ({ token: owner.token, path: { id: ready } }),
   updateRecording: () => ({

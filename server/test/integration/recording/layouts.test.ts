@@ -84,11 +84,11 @@ afterAll(async () => {
 });
 
 /** A synthetic participant in `roomId` sending the blue camera, and the red screen with `screen`. */
-async function addParticipant(roomId: string, screen: boolean): Promise<void> {
+async function addParticipant(roomId: string, screen: boolean, name = 'Presenter'): Promise<void> {
   const res = await callApi(t.url, `/admin/rooms/${roomId}/synthetic-participants`, {
     method: 'POST',
     token: admin.token,
-    body: { displayName: 'Presenter', ...(screen ? { screen: true } : {}) },
+    body: { displayName: name, ...(screen ? { screen: true } : {}) },
   });
   expect(res.status).toBe(201);
   const participant = res.body as SyntheticParticipantResponse;
@@ -256,5 +256,28 @@ describe('recording layouts', () => {
       body: { layout: 'speaker' },
     });
     expect(late.status).toBe(409);
+  });
+
+  it('the speaker layout stops receiving the cameras its strip leaves out, and the grid takes them back', async () => {
+    const roomId = await t.createRoom(owner);
+    for (let i = 0; i < 9; i++) await addParticipant(roomId, false, `Student ${i + 1}`);
+    const session = await startRecording(roomId, 'speaker');
+    // 640x360: the strip holds 4 thumbnails; the speaker and 4 others are shown, 4 are not.
+    await pageStats(session, (p) => p.tiles === 9 && p.hiddenTiles === 4);
+    const room = t.server.rooms.getRoom(roomId)!;
+    const recorder = [...room.peers.values()].find((peer) => peer.hidden)!;
+    const pausedVideos = () =>
+      [...recorder.consumers.values()].filter((c) => c.kind === 'video' && c.paused).length;
+    await vi.waitFor(() => expect(pausedVideos()).toBe(4), { timeout: 10_000, interval: 100 });
+
+    const changed = await callApi(t.url, `/recordings/${session.recordingId}/layout`, {
+      method: 'POST',
+      token: owner.token,
+      body: { layout: 'grid' },
+    });
+    expect(changed.status).toBe(200);
+    await pageStats(session, (p) => p.drawnLayout === 'grid' && p.hiddenTiles === 0);
+    await vi.waitFor(() => expect(pausedVideos()).toBe(0), { timeout: 10_000, interval: 100 });
+    await stopAndWaitReady(session.recordingId);
   });
 });
