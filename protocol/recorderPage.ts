@@ -69,13 +69,6 @@ export const recorderParamsSchema = z.object({
   audioBitrate: intParam(16_000, 510_000, 128_000),
   /** The layout at start; `setLayout()` changes it while recording. */
   layout: recordingLayoutSchema.default(DEFAULT_RECORDING_LAYOUT),
-  /**
-   * How much longer each camera waits in its jitter buffer than each voice,
-   * in ms: the mix's path through WebAudio (its render buffer, the
-   * compressor's look-ahead) is that much longer than a picture's through the
-   * compositor. Measured with `bench:recording --lipsync` (RECORDING_AV_SYNC_MS).
-   */
-  avSyncMs: z.coerce.number().int().min(-1000).max(1000).default(70),
   /** MediaRecorder timeslice: one uploaded slice per this many milliseconds. */
   sliceMs: intParam(100, 10_000, 1000),
 });

@@ -47,12 +47,6 @@ export interface RecorderPageOptions {
 }
 
 const STATS_LOG_MS = 10_000;
-/**
- * Every voice's jitter buffer, fixed: above what NetEq picks on its own on a
- * loaded machine, so that it does not step (10–30 ms at a time) while
- * recording. Cameras wait `avSyncMs` longer (see the parameter).
- */
-const AUDIO_JITTER_BUFFER_MS = 150;
 /** The first slice leaves after this many ms of media (a few frames), the rest every `sliceMs`. */
 const FIRST_SLICE_MS = 100;
 
@@ -173,10 +167,6 @@ export class RecorderPage implements Omit<RecorderPageApi, 'begin'> {
       token: params.token,
       roomId: params.roomId,
       mode: 'recorder',
-      jitterBufferTargetMs: {
-        audio: AUDIO_JITTER_BUFFER_MS,
-        video: Math.max(0, AUDIO_JITTER_BUFFER_MS + params.avSyncMs),
-      },
     });
     this.#room = room;
     this.#follow(room);

@@ -45,11 +45,6 @@ export interface RoomClientOptions {
   signalling?: Signalling;
   /** Test seam: a mediasoup-client handler (e.g. its FakeHandler) instead of the browser's. */
   handlerFactory?: msc.HandlerFactory;
-  /**
-   * Recorder mode: a fixed jitter buffer per kind (`RTCRtpReceiver.jitterBufferTarget`),
-   * so that neither buffer adapts (and moves) while recording.
-   */
-  jitterBufferTargetMs?: { audio: number; video: number };
 }
 
 export interface JoinResult {
@@ -470,15 +465,6 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
     if (this.#peers.delete(peerId)) this.safeEmit('peer-left', { peerId });
   }
 
-  /** See {@link RoomClientOptions.jitterBufferTargetMs}; a browser without the property keeps its own. */
-  #fixJitterBuffer(consumer: msc.Consumer): void {
-    const targets = this.#options.jitterBufferTargetMs;
-    const receiver = consumer.rtpReceiver as
-      (RTCRtpReceiver & { jitterBufferTarget?: number }) | undefined;
-    if (!targets || !receiver || !('jitterBufferTarget' in receiver)) return;
-    receiver.jitterBufferTarget = consumer.kind === 'audio' ? targets.audio : targets.video;
-  }
-
   async #createTransport(direction: 'send' | 'recv'): Promise<msc.Transport> {
     const device = this.#device!;
     const info: TransportInfo = await this.#signalling.request('createTransport', { direction });
@@ -644,17 +630,8 @@ export class RoomClient extends TypedEventEmitter<RoomClientEvents> {
         producerId,
         kind: info.kind,
         rtpParameters: info.rtpParameters as msc.RtpParameters,
-        // A recorder mixes every voice through WebAudio, which libwebrtc's
-        // audio/video sync does not see: it synchronises each peer's camera
-        // with the <audio> element's playout instead, and moved the video
-        // in whole-frame steps chasing it (measured: 30–300 ms of offset
-        // wandering). A stream per track, fixed jitter buffers instead.
-        streamId:
-          this.mode === 'recorder'
-            ? `${info.peerId}-${info.source}`
-            : remoteStreamId(info.peerId, info.source),
+        streamId: remoteStreamId(info.peerId, info.source),
       });
-      this.#fixJitterBuffer(consumer);
       entry = {
         consumer,
         peerId: info.peerId,

@@ -92,7 +92,6 @@ const envSchema = z.object({
   /** Video bitrate of the composite, bits per second. */
   RECORDING_BITRATE: z.coerce.number().int().min(100_000).max(50_000_000).default(2_500_000),
   RECORDING_AUDIO_BITRATE: z.coerce.number().int().min(16_000).max(510_000).default(128_000),
-  RECORDING_AV_SYNC_MS: z.coerce.number().int().min(-1000).max(1000).default(70),
   RECORDING_FPS: z.coerce.number().int().min(1).max(60).default(30),
   RECORDING_WIDTH: z.coerce.number().int().min(160).max(3840).default(1280),
   RECORDING_HEIGHT: z.coerce.number().int().min(120).max(2160).default(720),
@@ -252,8 +251,6 @@ export interface Config {
     audioCodec: 'opus';
     videoBitrate: number;
     audioBitrate: number;
-    /** How much longer cameras wait than voices in the recorder's jitter buffers (lip sync), ms. */
-    avSyncMs: number;
     fps: number;
     width: number;
     height: number;
@@ -425,7 +422,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       audioCodec: e.RECORDING_AUDIO_CODEC,
       videoBitrate: e.RECORDING_BITRATE,
       audioBitrate: e.RECORDING_AUDIO_BITRATE,
-      avSyncMs: e.RECORDING_AV_SYNC_MS,
       fps: e.RECORDING_FPS,
       width: e.RECORDING_WIDTH,
       height: e.RECORDING_HEIGHT,

@@ -35,7 +35,6 @@ describe('recorder page parameters', () => {
         videoBitrate: 2_500_000,
         audioBitrate: 128_000,
         layout: 'auto',
-        avSyncMs: 70,
         sliceMs: 1000,
       },
     });

@@ -575,23 +575,6 @@ describe('RoomClient', () => {
     c.close();
   });
 
-  it('in recorder mode every track is a stream of its own (no libwebrtc lip sync between them)', async () => {
-    const signalling = scriptedServer(
-      [ada],
-      [producer(ada, 'audio', 'a1'), producer(ada, 'video', 'v1')],
-    );
-    const handler = recordingHandlerFactory();
-    const c = client(signalling, 'recorder', handler.factory);
-    await c.join();
-    expect(
-      handler.received
-        .map((r) => r.streamId)
-        .filter((id) => id !== undefined)
-        .sort(),
-    ).toEqual([`${ada.peerId}-camera`, `${ada.peerId}-mic`]);
-    c.close();
-  });
-
   it('setReceiving() pauses a track here and on the server, resumes it, and ignores repeats and unknown tracks', async () => {
     const signalling = scriptedServer([ada], [producer(ada, 'video', 'v1')]);
     const c = client(signalling, 'recorder');

@@ -306,7 +306,6 @@ export class RecordingService {
         videoCodec: cfg.videoCodec,
         videoBitrate: cfg.videoBitrate,
         audioBitrate: cfg.audioBitrate,
-        avSyncMs: cfg.avSyncMs,
         layout: session.layout,
       });
       return {
