@@ -2,7 +2,7 @@
  * HLS transcode benchmark (a benchmark, not a test):
  *
  *   npm run -s bench:hls -- [--input recording.webm] [--seconds 60]
- *       [--participants 4] [--presets ultrafast,superfast,veryfast]
+ *       [--participants 4] [--codec vp9|h264] [--presets ultrafast,superfast,veryfast]
  *
  * Without --input it first records one real recording (`bench/recording.ts
  * --keep --hls`: the real bot, synthetic participants, and the production
@@ -10,7 +10,9 @@
  * `pipeline`). Then, on that WebM, for each x264 preset: both renditions in
  * one ffmpeg (as the job runs them) and each rendition alone, timed on an
  * otherwise idle machine, with the output bitrate and each rendition's SSIM
- * against the source (scaled to its size). Figures are seconds of
+ * against the source (scaled to its size). An H.264 source (`--codec h264`,
+ * or an MP4 `--input`) has its own-size rendition copied, as the job does.
+ * Figures are seconds of
  * transcoding per recorded minute; the goal is under 6 (1/10 of real time).
  *
  * Prints ONE JSON document on stdout; progress goes to stderr.
@@ -30,6 +32,7 @@ import {
   type X264Preset,
 } from '#server/delivery/hlsTranscode';
 import { runTool, probe } from '#server/recording/ffmpeg';
+import { RECORDER_VIDEO_CODECS } from '#protocol/recorderPage';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const GOAL_SECONDS_PER_MINUTE = 6;
@@ -39,6 +42,7 @@ const argsSchema = z.object({
   input: z.string().optional(),
   seconds: z.coerce.number().min(10).max(3600).default(60),
   participants: z.coerce.number().int().min(0).max(16).default(4),
+  codec: z.enum(RECORDER_VIDEO_CODECS).default('vp9'),
   presets: z
     .string()
     .default('ultrafast,superfast,veryfast')
@@ -68,6 +72,8 @@ function recordOne(args: z.output<typeof argsSchema>): { path: string; pipeline:
       String(args.participants),
       '--seconds',
       String(args.seconds),
+      '--codec',
+      args.codec,
       '--keep',
       '--hls',
     ],
@@ -89,8 +95,28 @@ function recordOne(args: z.output<typeof argsSchema>): { path: string; pipeline:
   };
 }
 
-/** SSIM of a rendition's video against the source scaled to its size (1: identical). */
+/**
+ * SSIM of a rendition's video against the source scaled to its size (1:
+ * identical), at the better of two alignments: the frames' own times, and
+ * both from time zero (containers differ in where they put the first
+ * frame: an MP4's video may start after its audio, segments at zero).
+ */
 async function ssimOf(source: string, playlist: string, width: number, height: number) {
+  const values = await Promise.all(
+    [false, true].map((fromZero) => ssimAligned(source, playlist, width, height, fromZero)),
+  );
+  const found = values.filter((v): v is number => v !== null);
+  return found.length ? Math.max(...found) : null;
+}
+
+async function ssimAligned(
+  source: string,
+  playlist: string,
+  width: number,
+  height: number,
+  fromZero: boolean,
+) {
+  const zero = fromZero ? 'setpts=PTS-STARTPTS,' : '';
   const { stderr } = await runTool('ffmpeg', [
     '-hide_banner',
     '-nostats',
@@ -99,7 +125,8 @@ async function ssimOf(source: string, playlist: string, width: number, height: n
     '-i',
     source,
     '-filter_complex',
-    `[1:v]fps=30,scale=${width}:${height}:flags=bicubic[ref];[0:v]fps=30[dist];[dist][ref]ssim`,
+    `[1:v]${zero}fps=30,scale=${width}:${height}:flags=bicubic[ref];` +
+      `[0:v]${zero}fps=30[dist];[dist][ref]ssim`,
     '-f',
     'null',
     '-',
@@ -126,11 +153,14 @@ async function timeTranscode(
   source: { width: number; height: number; durationMs: number },
   preset: X264Preset,
   audio: boolean,
+  copySourceVideo: boolean,
 ) {
   const started = performance.now();
   const written = await transcodeHls({
     ffmpeg: 'ffmpeg',
+    ffprobe: 'ffprobe',
     input,
+    copySourceVideo,
     outDir,
     renditions,
     source,
@@ -152,6 +182,7 @@ async function main(): Promise<void> {
       input: { type: 'string' },
       seconds: { type: 'string' },
       participants: { type: 'string' },
+      codec: { type: 'string' },
       presets: { type: 'string' },
     },
   });
@@ -176,6 +207,7 @@ async function main(): Promise<void> {
       durationMs: facts.durationMs,
     };
     const minutes = facts.durationMs / 60_000;
+    const copy = facts.video.codec === 'h264';
     const all = renditionsFor(source.height, 360);
     const results = [];
     for (const preset of args.presets) {
@@ -187,18 +219,20 @@ async function main(): Promise<void> {
         source,
         preset,
         facts.audio !== null,
+        copy,
       );
       const renditions = [];
       for (const spec of all) {
         log(`${preset}: ${spec.name} alone`);
         const dir = join(tmp, `${preset}-${spec.name}`);
         // Video alone: the shared audio rendition is measured once, below.
-        const alone = await timeTranscode(input, dir, [spec], source, preset, false);
+        const alone = await timeTranscode(input, dir, [spec], source, preset, false, copy);
         const rendition = alone.written[0]!;
         renditions.push({
           name: spec.name,
           width: rendition.width,
           height: rendition.height,
+          copied: copy && spec.height === null,
           secondsPerRecordedMinute: round(alone.seconds / minutes),
           videoAndAudioBitrate: await bitrateOf(join(dir, spec.name)),
           ssim: await ssimOf(

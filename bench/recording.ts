@@ -2,8 +2,8 @@
  * Recording benchmark (a benchmark, not a test):
  *
  *   npm run -s bench:recording -- [--participants 2,4] [--seconds 20]
- *       [--width 1280 --height 720 --fps 30 --codec vp8|vp9] [--keep] [--hls]
- *       [--audio loud|mixed] [--lipsync] [--layout auto|grid|speaker|presentation] [--screen]
+ *       [--width 1280 --height 720 --fps 30 --codec vp8|vp9|h264] [--keep] [--hls]
+ *       [--audio loud|mixed] [--lipsync] [--quality] [--layout auto|grid|speaker|presentation] [--screen]
  *       [--window 300] [--concurrent N]
  *
  * Starts its own ClassroomServer in this process (temporary DATA_DIR, logs
@@ -37,13 +37,14 @@ import { ClassroomServer } from '#server/ClassroomServer';
 import { hashPassword } from '#server/auth/passwords';
 import type { Interruption, RecordingSession } from '#server/recording/RecordingSession';
 import { browsersUnder } from '#recorder-bot/orphanBrowsers';
-import type { RecorderStats } from '#protocol/recorderPage';
+import { RECORDER_VIDEO_CODECS, type RecorderStats } from '#protocol/recorderPage';
 import { CpuMeter, readProcStat, type ProcStat } from '../scripts/lib/procStats';
 import {
   AdminClient,
   SYNC_BEEP_HZ,
   SyntheticLoad,
   request,
+  stillPicture,
   toneOf,
 } from '../scripts/lib/syntheticParticipants';
 import {
@@ -55,7 +56,7 @@ import { runTool } from '#server/recording/ffmpeg';
 import { probeRecording, type RecordingFileFacts } from './lib/probeRecording';
 import { audioLevels, type AudioLevels } from './lib/audioLevels';
 import { lipSync, pairMarks, type LipSyncReport } from './lib/lipSync';
-import { gridCells } from '#recorder-page/layout';
+import { coverCrop, gridCells } from '#recorder-page/layout';
 import { recordingLayoutSchema, type RecordingLayout } from '#protocol/layout';
 
 const argsSchema = z.object({
@@ -68,7 +69,7 @@ const argsSchema = z.object({
   width: z.coerce.number().int().optional(),
   height: z.coerce.number().int().optional(),
   fps: z.coerce.number().int().optional(),
-  codec: z.enum(['vp8', 'vp9']).optional(),
+  codec: z.enum(RECORDER_VIDEO_CODECS).optional(),
   keep: z.boolean().default(false),
   /** SIGKILL the bot's browser this many seconds into each recording and measure the resume. */
   crashAfter: z.coerce.number().min(1).optional(),
@@ -89,6 +90,13 @@ const argsSchema = z.object({
    * second): the recording's audio/video offset is measured from the file.
    */
   lipsync: z.boolean().default(false),
+  /**
+   * The first participant sends a still picture: SSIM and PSNR of its tile
+   * in the middle of the file against the picture itself, scaled and
+   * cropped as the compositor does (the whole chain: sender, decoder,
+   * compositor, the recorder's encoder).
+   */
+  quality: z.boolean().default(false),
   /** The recording's layout (start body). */
   layout: recordingLayoutSchema.optional(),
   /** The last participant also shares a screen (a 1280x720 test pattern at 15 fps). */
@@ -142,6 +150,7 @@ function parseCommand(): Args {
       hls: { type: 'boolean' },
       audio: { type: 'string' },
       lipsync: { type: 'boolean' },
+      quality: { type: 'boolean' },
       layout: { type: 'string' },
       screen: { type: 'boolean' },
       window: { type: 'string' },
@@ -154,13 +163,14 @@ function parseCommand(): Args {
       parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
     );
   }
-  if (
-    parsed.data.lipsync &&
-    (parsed.data.screen || !['grid', 'auto', undefined].includes(parsed.data.layout))
-  ) {
+  const inGrid = !parsed.data.screen && ['grid', 'auto', undefined].includes(parsed.data.layout);
+  if ((parsed.data.lipsync || parsed.data.quality) && !inGrid) {
     throw new Error(
-      '--lipsync finds its participant in the grid: use it without --screen and with --layout grid or auto',
+      '--lipsync and --quality find their participant in the grid: use them without --screen and with --layout grid or auto',
     );
+  }
+  if (parsed.data.lipsync && parsed.data.quality) {
+    throw new Error('--lipsync and --quality both need the first participant: use one');
   }
   return parsed.data;
 }
@@ -207,6 +217,7 @@ interface Bench {
   hls: boolean;
   audio: 'loud' | 'mixed' | undefined;
   lipsync: boolean;
+  quality: boolean;
   layout: RecordingLayout | undefined;
   screen: boolean;
   windowSeconds: number;
@@ -356,6 +367,8 @@ interface RunResult {
   windows?: WindowFigures[];
   /** With --lipsync: the audio/video offset in the file (positive: audio late). */
   lipSync?: LipSyncResult;
+  /** With --quality: the still participant's tile against its picture. */
+  quality?: QualityResult;
   /** With --hls: the post-processing job, from `ready` to HLS ready. */
   hls?: {
     readyToHlsMs: number;
@@ -391,6 +404,8 @@ interface WindowFigures {
   botCores: number;
   /** Mean PSS of the bot's processes in the window. */
   pssMb: number;
+  /** Mean PSS per Chromium process type in the window. */
+  pssMbByProcess: Record<string, number>;
   /** Time since the last stored slice, sampled every second: median and worst. */
   sliceStalenessMs: { p50: number; max: number } | null;
 }
@@ -412,6 +427,19 @@ async function videoPacketTimes(ffprobe: string, file: string): Promise<number[]
     .split('\n')
     .map((line) => Number(line.trim()))
     .filter((t) => Number.isFinite(t) && t >= 0);
+}
+
+/** Mean PSS (MB) of each process type over the samples. */
+function meanByProcess(samples: BotProcessReport['samples']): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const sample of samples) {
+    for (const [type, bytes] of Object.entries(sample.pssBytesByProcess)) {
+      sums[type] = (sums[type] ?? 0) + bytes;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(sums).map(([type, sum]) => [type, Math.round(sum / samples.length / MB)]),
+  );
 }
 
 /** fps, CPU, memory and slice staleness per window of `windowSeconds`, for long runs. */
@@ -463,12 +491,88 @@ async function windowsReport({
       pssMb: Math.round(
         samples.reduce((sum, s) => sum + s.pssBytes, 0) / Math.max(1, samples.length) / MB,
       ),
+      pssMbByProcess: meanByProcess(samples),
       sliceStalenessMs: lags.length
         ? { p50: lags[Math.floor(lags.length / 2)]!, max: lags.at(-1)! }
         : null,
     });
   }
   return windows;
+}
+
+interface QualityResult {
+  /** The compared part of the tile, in the composite's pixels. */
+  region: { x: number; y: number; width: number; height: number };
+  fromSeconds: number;
+  seconds: number;
+  /** Mean over the compared frames (1: identical). */
+  ssim: number | null;
+  psnrDb: number | null;
+}
+
+/**
+ * The still participant's tile (the grid's first cell, its label and ring
+ * left out) in the middle 10 s of the file, against the still picture
+ * cropped and scaled into the cell as the compositor does (cover).
+ */
+async function qualityReport(
+  bench: Bench,
+  file: string,
+  participants: number,
+  durationSeconds: number | null,
+): Promise<QualityResult> {
+  const { width, height } = bench.config.recording;
+  const cell = gridCells(participants, { width, height, gap: 4 })[0];
+  if (!cell) throw new Error('no cell for the still participant');
+  const even = (n: number) => n - (n % 2);
+  // Inside the cell: clear of the speaking ring (the edges) and of the name label (the bottom).
+  const inset = even(Math.max(8, Math.round(cell.width / 40)));
+  const region = {
+    x: even(cell.x + inset),
+    y: even(cell.y + inset),
+    width: even(cell.width - 2 * inset),
+    height: even(Math.round(cell.height * 0.75) - inset),
+  };
+  const picture = join(bench.config.dataDir, 'still.png');
+  await stillPicture(picture, { ffmpegPath: bench.config.tools.ffmpegPath });
+  const crop = coverCrop(640, 360, cell);
+  const seconds = Math.min(10, Math.max(1, (durationSeconds ?? 10) - 4));
+  const fromSeconds = Math.max(2, (durationSeconds ?? seconds) / 2 - seconds / 2);
+  const cut = `crop=${region.width}:${region.height}:${region.x - cell.x}:${region.y - cell.y}`;
+  const { stderr } = await runTool(bench.config.tools.ffmpegPath, [
+    '-hide_banner',
+    '-nostats',
+    '-ss',
+    String(fromSeconds),
+    '-t',
+    String(seconds),
+    '-i',
+    file,
+    '-loop',
+    '1',
+    '-framerate',
+    '30',
+    '-t',
+    String(seconds),
+    '-i',
+    picture,
+    '-filter_complex',
+    `[0:v]crop=${cell.width}:${cell.height}:${cell.x}:${cell.y},${cut},format=yuv420p,split[a][b];` +
+      `[1:v]crop=${crop.sw}:${crop.sh}:${crop.sx}:${crop.sy},scale=${cell.width}:${cell.height}:flags=bicubic,` +
+      `${cut},format=yuv420p,split[c][d];[a][c]ssim;[b][d]psnr`,
+    '-f',
+    'null',
+    '-',
+  ]);
+  const ssim = /SSIM .*All:([\d.]+)/.exec(stderr)?.[1];
+  const psnr = /PSNR .*average:([\d.]+|inf)/.exec(stderr)?.[1];
+  return {
+    region,
+    fromSeconds: round(fromSeconds),
+    seconds: round(seconds),
+    ssim: ssim ? round(Number(ssim), 4) : null,
+    psnrDb: psnr && psnr !== 'inf' ? round(Number(psnr)) : null,
+  };
 }
 
 /** Finds the sync participant's flashes and beeps in the file (its tile is the first cell). */
@@ -646,6 +750,7 @@ async function runOnce(bench: Bench, participants: number, index = 0): Promise<R
       ...(bench.audio ? { audioDb: audioDbOf(bench.audio, i) } : {}),
       // Long: the sender's loop (-stream_loop with -c copy) jolts the receivers' audio buffers.
       ...(bench.lipsync && i === 0 ? { kind: 'sync' as const, seconds: 300 } : {}),
+      ...(bench.quality && i === 0 ? { kind: 'still' as const } : {}),
     }),
     ...(bench.screen
       ? {
@@ -809,6 +914,9 @@ async function runOnce(bench: Bench, participants: number, index = 0): Promise<R
       if (!clip) throw new Error('no sync participant');
       result.lipSync = await lipSyncReport(bench, row.filePath, clip, participants);
     }
+    if (bench.quality) {
+      result.quality = await qualityReport(bench, row.filePath, participants, facts.durationSeconds);
+    }
     if (bench.audio) {
       const sentDb = Array.from({ length: participants }, (_, i) => audioDbOf(bench.audio!, i));
       result.audio = {
@@ -918,6 +1026,7 @@ async function main(): Promise<number> {
       hls: args.hls,
       audio: args.audio,
       lipsync: args.lipsync,
+      quality: args.quality,
       layout: args.layout,
       screen: args.screen,
       windowSeconds: args.window,

@@ -34,6 +34,16 @@ import {
 } from '#protocol/layout';
 
 /** Name of the page global through which the bot reads state and stops. */
+/**
+ * The composite's video codecs MediaRecorder writes (into Matroska/WebM
+ * slices, whatever the codec): VP9 by default (on 2 busy cores Chromium's
+ * VP8 encoder falls behind and drops frames, VP9 keeps up); H.264
+ * (Chromium's OpenH264) lets the HLS job copy the video of the recording's
+ * own size instead of transcoding it (see the README).
+ */
+export const RECORDER_VIDEO_CODECS = ['vp8', 'vp9', 'h264'] as const;
+export type RecorderVideoCodec = (typeof RECORDER_VIDEO_CODECS)[number];
+
 export const RECORDER_GLOBAL = '__recorder';
 /** Prefix of every signal line the page writes with `console.info`. */
 export const SIGNAL_PREFIX = '[recorder-signal] ';
@@ -58,11 +68,8 @@ export const recorderParamsSchema = z.object({
   width: intParam(160, 3840, 1280),
   height: intParam(120, 2160, 720),
   fps: intParam(1, 60, 30),
-  /**
-   * VP9 by default: on 2 busy cores Chromium's MediaRecorder VP8 encoder
-   * falls behind and drops most frames (measured: 80-121 of ~400), VP9 keeps up.
-   */
-  videoCodec: z.enum(['vp8', 'vp9']).default('vp9'),
+  /** See {@link RECORDER_VIDEO_CODECS}. */
+  videoCodec: z.enum(RECORDER_VIDEO_CODECS).default('vp9'),
   /** Bits per second. */
   videoBitrate: intParam(100_000, 50_000_000, 2_500_000),
   /** Bits per second. */

@@ -26,6 +26,8 @@ export interface BotSample {
   /** CPU seconds of the bot since the window opened. */
   cpuSeconds: number;
   pssBytes: number;
+  /** PSS by Chromium process type (`browser`, `renderer`, `gpu-process`, `utility`, …). */
+  pssBytesByProcess: Record<string, number>;
 }
 
 /** CPU of one kind of thread over the window. */
@@ -170,7 +172,9 @@ export class BotProcessSampler {
         const cmdline = await readCmdline(s.pid);
         this.#isRoot.set(s.pid, cmdline.includes(this.#marker));
         const type = /--type=([\w-]+)/.exec(cmdline)?.[1];
-        if (type) this.#processType.set(s.pid, type);
+        // Utility processes are told apart by the service they run (network, audio, storage).
+        const service = /--utility-sub-type=[\w.]*?(\w+)\.mojom\./.exec(cmdline)?.[1];
+        if (type) this.#processType.set(s.pid, service ? `${type}:${service}` : type);
       }
     }
     const bot = new Set<number>();
@@ -188,16 +192,21 @@ export class BotProcessSampler {
       this.#peakRss,
       stats.reduce((sum, s) => sum + s.rssBytes, 0),
     );
-    const pss = (await Promise.all(stats.map((s) => readPssBytes(s.pid)))).reduce(
-      (sum, n) => sum + n,
-      0,
-    );
+    const perProcess = await Promise.all(stats.map((s) => readPssBytes(s.pid)));
+    const pss = perProcess.reduce((sum, n) => sum + n, 0);
     this.#peakPss = Math.max(this.#peakPss, pss);
     if (this.#windowState === 'open') {
+      // Which process grows says where memory is kept (the browser's IPC, the renderer's heap, a decoder).
+      const pssBytesByProcess: Record<string, number> = {};
+      for (const [i, s] of stats.entries()) {
+        const type = this.#processType.get(s.pid) ?? 'browser';
+        pssBytesByProcess[type] = (pssBytesByProcess[type] ?? 0) + perProcess[i]!;
+      }
       this.#samples.push({
         atSeconds: this.#window.wallSeconds,
         cpuSeconds: this.#window.cpuSeconds,
         pssBytes: pss,
+        pssBytesByProcess,
       });
     }
     return stats;

@@ -146,7 +146,12 @@ function responses(op: Operation) {
       response.content === 'json' && schema
         ? { 'application/json': { schema, example: exampleOf(schema) } }
         : response.content
-          ? { [mediaType[response.content]]: { schema: { type: 'string', format: 'binary' } } }
+          ? Object.fromEntries(
+              [response.content, ...(response.also ?? [])].map((c) => [
+                mediaType[c],
+                { schema: { type: 'string', format: 'binary' } },
+              ]),
+            )
           : undefined;
     out[status] = { description: response.description, ...(content ? { content } : {}) };
   }

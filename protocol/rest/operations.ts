@@ -87,7 +87,13 @@ export interface OperationResponse {
   /** JSON body schema (content `json`). */
   schema?: z.ZodType;
   content?: Content;
+  /** Other media types the same response may have (a recording's file is a WebM or an MP4). */
+  also?: readonly Content[];
 }
+
+/** A finished recording's file, whichever its format. */
+const recordingFile = (description: string) =>
+  ({ description, content: 'video/webm', also: ['video/mp4'] }) as const;
 
 export interface Operation {
   operationId: string;
@@ -410,8 +416,8 @@ export const operations: readonly Operation[] = [
     params: recordingParams,
     query: downloadQuery,
     responses: {
-      200: { description: 'The WebM', content: 'video/webm' },
-      206: { description: 'A byte range of it', content: 'video/webm' },
+      200: recordingFile('The file: a WebM (VP8/VP9) or an MP4 (H.264)'),
+      206: recordingFile('A byte range of it'),
       302: { description: 'A presigned URL of the file in the bucket' },
       304: { description: 'Not modified (If-None-Match)' },
       403: forbidden,
@@ -439,8 +445,8 @@ export const operations: readonly Operation[] = [
     params: recordingParams,
     query: z.object({ token: z.string() }),
     responses: {
-      200: { description: 'The WebM', content: 'video/webm' },
-      206: { description: 'A byte range of it', content: 'video/webm' },
+      200: recordingFile('The file: a WebM (VP8/VP9) or an MP4 (H.264)'),
+      206: recordingFile('A byte range of it'),
       403: error('Expired, tampered or another recording’s link'),
       404: notFound,
     },

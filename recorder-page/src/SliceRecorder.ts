@@ -3,6 +3,7 @@
  * `onSlice` in order (empty ones included: the uploader numbers them all).
  * `stop()` resolves after the final slice was handed over.
  */
+import type { RecorderVideoCodec } from '#protocol/recorderPage';
 
 /** Chromium's MediaRecorder options beyond the DOM lib's. */
 interface ChromiumMediaRecorderOptions extends MediaRecorderOptions {
@@ -12,7 +13,7 @@ interface ChromiumMediaRecorderOptions extends MediaRecorderOptions {
 
 export interface SliceRecorderOptions {
   stream: MediaStream;
-  videoCodec: 'vp8' | 'vp9';
+  videoCodec: RecorderVideoCodec;
   videoBitsPerSecond: number;
   audioBitsPerSecond: number;
   sliceMs: number;
@@ -27,8 +28,12 @@ export interface SliceRecorderOptions {
   onError: (message: string) => void;
 }
 
-/** The WebM mime type for a codec pair. */
-export function webmMimeType(videoCodec: 'vp8' | 'vp9'): string {
+/**
+ * The mime type for a codec pair: always Chromium's WebM muxer (Matroska
+ * with a `webm` doctype, H.264 included), so that slices, finalization and
+ * recovery are one path whatever the codec.
+ */
+export function webmMimeType(videoCodec: RecorderVideoCodec): string {
   return `video/webm;codecs=${videoCodec},opus`;
 }
 

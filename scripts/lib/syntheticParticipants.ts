@@ -55,8 +55,11 @@ export interface ClipOptions {
    * picture that flashes white while a beep sounds, once a second: where the
    * flashes and the beeps land in a recording tells its audio/video offset.
    * `solid`: one colour (`color`) and the tone, easy to find in a recording.
+   * `still`: one detailed picture (a fractal) that never changes, and the
+   * tone: what the recording makes of it, against {@link stillPicture},
+   * tells the recorder's picture quality.
    */
-  kind?: 'pattern' | 'sync' | 'solid';
+  kind?: 'pattern' | 'sync' | 'solid' | 'still';
   /** The picture of a `solid` clip (an ffmpeg colour: `red`, `0x2040ff`). */
   color?: string;
   /**
@@ -102,6 +105,9 @@ function clipSources(recipe: ClipRecipe, withText: boolean): [string, string] {
   if (recipe.kind === 'solid') {
     return [`color=c=${recipe.color}:size=${width}x${height}:rate=${fps},format=yuv420p`, voice];
   }
+  if (recipe.kind === 'still') {
+    return [`${stillSource(width, height)},loop=loop=-1:size=1:start=0,fps=${fps}`, voice];
+  }
   if (recipe.kind === 'sync') {
     const grey = SYNC_DARK_LUMA.toString(16).padStart(2, '0').repeat(3);
     // Single quotes keep the expressions' commas out of the filtergraph's syntax.
@@ -123,6 +129,32 @@ function clipSources(recipe: ClipRecipe, withText: boolean): [string, string] {
     );
   }
   return [filters.join(','), voice];
+}
+
+/** The lavfi source of the `still` picture: its first frame is the picture. */
+function stillSource(width: number, height: number): string {
+  return `mandelbrot=size=${width}x${height}:rate=1:start_scale=0.3,format=yuv420p,trim=end_frame=1,setpts=0`;
+}
+
+/** Writes the `still` clip's picture, losslessly (PNG), as the reference it is measured against. */
+export async function stillPicture(
+  path: string,
+  { width = 640, height = 360, ffmpegPath = 'ffmpeg' } = {},
+): Promise<void> {
+  await run(ffmpegPath, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    stillSource(width, height),
+    '-frames:v',
+    '1',
+    path,
+  ]);
 }
 
 function clipArgs(recipe: ClipRecipe, withText: boolean) {

@@ -6,6 +6,7 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { RECORDER_VIDEO_CODECS, type RecorderVideoCodec } from '#protocol/recorderPage';
 import { parseKey } from './storage/encryptedFile';
 
 const bool = z
@@ -85,9 +86,10 @@ const envSchema = z.object({
   FFPROBE_PATH: z.string().default('ffprobe'),
 
   RECORDING_STORAGE_DIR: optionalString,
-  RECORDING_FORMAT: z.enum(['webm']).default('webm'),
-  // VP9 by default: measured, it keeps 30 fps on busy cores where Chromium's VP8 encoder drops frames.
-  RECORDING_VIDEO_CODEC: z.enum(['vp8', 'vp9']).default('vp9'),
+  /** The finished file: `webm` (VP8/VP9) or `mp4` (H.264); unset, it follows the codec. */
+  RECORDING_FORMAT: z.enum(['webm', 'mp4']).optional(),
+  // VP9 by default (measured: see the README's codec comparison); h264 with RECORDING_FORMAT=mp4.
+  RECORDING_VIDEO_CODEC: z.enum(RECORDER_VIDEO_CODECS).optional(),
   RECORDING_AUDIO_CODEC: z.enum(['opus']).default('opus'),
   /** Video bitrate of the composite, bits per second. */
   RECORDING_BITRATE: z.coerce.number().int().min(100_000).max(50_000_000).default(2_500_000),
@@ -246,8 +248,8 @@ export interface Config {
   tools: { chromiumPath: string; ffmpegPath: string; ffprobePath: string };
   recording: {
     storageDir: string;
-    format: 'webm';
-    videoCodec: 'vp8' | 'vp9';
+    format: 'webm' | 'mp4';
+    videoCodec: RecorderVideoCodec;
     audioCodec: 'opus';
     videoBitrate: number;
     audioBitrate: number;
@@ -370,6 +372,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`invalid configuration: ${name}: ${(error as Error).message}`);
     }
   }
+  const videoCodec = e.RECORDING_VIDEO_CODEC ?? (e.RECORDING_FORMAT === 'mp4' ? 'h264' : 'vp9');
+  const format = videoCodec === 'h264' ? 'mp4' : 'webm';
+  if (e.RECORDING_FORMAT && e.RECORDING_FORMAT !== format) {
+    // WebM holds VP8/VP9, and the recorder writes MP4 only with H.264.
+    throw new ConfigError(
+      `invalid configuration: RECORDING_FORMAT=${e.RECORDING_FORMAT} cannot hold RECORDING_VIDEO_CODEC=${videoCodec} (webm: vp8, vp9; mp4: h264)`,
+    );
+  }
   if (!e.RECORDING_ENCRYPTION_KEY && encryptionKeys.length > 0) {
     throw new ConfigError(
       'invalid configuration: RECORDING_ENCRYPTION_PREVIOUS_KEYS needs RECORDING_ENCRYPTION_KEY',
@@ -417,8 +427,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     recording: {
       storageDir: resolve(e.RECORDING_STORAGE_DIR ?? resolve(dataDir, 'recordings')),
-      format: e.RECORDING_FORMAT,
-      videoCodec: e.RECORDING_VIDEO_CODEC,
+      format,
+      videoCodec,
       audioCodec: e.RECORDING_AUDIO_CODEC,
       videoBitrate: e.RECORDING_BITRATE,
       audioBitrate: e.RECORDING_AUDIO_BITRATE,

@@ -87,7 +87,7 @@ describe('recorder page parameters', () => {
 
   it('names every bad parameter and never echoes the token', () => {
     const result = parseRecorderParams(
-      '?server=ftp://x&roomId=bad room&recordingId=r1&width=99999&fps=0&videoCodec=h264',
+      '?server=ftp://x&roomId=bad room&recordingId=r1&width=99999&fps=0&videoCodec=h265',
       '#token=',
     );
     expect(result.ok).toBe(false);

@@ -10,7 +10,7 @@ import type { RecordingRow } from '#db/schema';
 import type { IntegrityName } from '#protocol/delivery';
 import type { AppContext } from '../context';
 import type { Logger } from '../logger';
-import { FINISHED_FILE } from '../recording/recordingFiles';
+import { finishedFile } from '../recording/recordingFiles';
 import type { RecordingStorage } from '../storage/RecordingStorage';
 
 export interface VerifyOutcome {
@@ -43,7 +43,7 @@ export class IntegrityChecker {
   async verify(row: RecordingRow, actorUserId?: string): Promise<VerifyOutcome> {
     let outcome: VerifyOutcome;
     try {
-      const sha256 = await this.#storage.sha256Of(row, FINISHED_FILE);
+      const sha256 = await this.#storage.sha256Of(row, finishedFile(row.format));
       outcome =
         sha256 === row.sha256
           ? { integrity: 'ok', reason: null }

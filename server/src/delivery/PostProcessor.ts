@@ -26,7 +26,7 @@ import type { HlsStatusName } from '#protocol/delivery';
 import type { AppContext } from '../context';
 import type { JobQueue } from '../jobs/JobQueue';
 import type { Logger } from '../logger';
-import { FINISHED_FILE, METADATA_FILE, THUMBNAIL_FILE } from '../recording/recordingFiles';
+import { finishedFile, METADATA_FILE, THUMBNAIL_FILE } from '../recording/recordingFiles';
 import type { RecordingStorage } from '../storage/RecordingStorage';
 import type { IntegrityChecker } from './IntegrityChecker';
 import { listFiles } from '../storage/listFiles';
@@ -157,8 +157,9 @@ export class PostProcessor {
     this.#running.set(recordingId, abort);
     const dir = storage.dirOf(row);
     const work = join(dir, '.hls-work');
-    const sourceCopy = join(dir, '.hls-source.webm');
-    let sealedInput: Readable | undefined;
+    const finished = finishedFile(row.format);
+    const sourceCopy = join(dir, `.hls-source-${finished}`);
+    const sealedInputs: Readable[] = [];
     /** Bytes of the HLS tree uploaded to the bucket (recordings stored there). */
     let hlsBytes = 0;
     try {
@@ -167,21 +168,26 @@ export class PostProcessor {
       // The local WebM itself; from the bucket, a downloaded copy checked
       // against its SHA-256; sealed, its plaintext streamed into ffmpeg
       // chunk by authenticated chunk (no plaintext copy at rest).
-      let input: string | (() => Readable) = storage.localPath(row, FINISHED_FILE);
+      let input: string | (() => Promise<Readable>) = storage.localPath(row, finished);
       if (row.storage === 's3') {
         await this.#download(row, sourceCopy);
         input = sourceCopy;
       } else if (storage.encrypted) {
-        const body = await storage.openLocal(input);
-        sealedInput = body.stream;
-        input = () => body.stream;
+        const sealed = input;
+        input = async () => {
+          const body = await storage.openLocal(sealed);
+          sealedInputs.push(body.stream);
+          return body.stream;
+        };
       }
       let lastPush = 0;
       const cfg = ctx.config.hls;
       const fps = Math.min(60, Math.max(1, Math.round(row.fps ?? ctx.config.recording.fps)));
       const renditions = await transcodeHls({
         ffmpeg: ctx.config.tools.ffmpegPath,
+        ffprobe: ctx.config.tools.ffprobePath,
         input,
+        copySourceVideo: row.videoCodec === 'h264',
         outDir: work,
         renditions: renditionsFor(row.resolutionHeight ?? 720, cfg.lowHeight),
         source: {
@@ -257,7 +263,7 @@ export class PostProcessor {
       this.#o.onProgress(row, 'failed', 0);
       this.#o.announce(row.id);
     } finally {
-      sealedInput?.destroy();
+      for (const stream of sealedInputs) stream.destroy();
       this.#running.delete(recordingId);
     }
     // The next step whether or not HLS worked: the WebM must reach the bucket.
@@ -266,7 +272,7 @@ export class PostProcessor {
 
   /** Downloads the WebM from the bucket, hashed on the way, and checks it (a copy is checked). */
   async #download(row: RecordingRow, dst: string): Promise<void> {
-    const { stream } = await this.#o.storage.open(row, FINISHED_FILE);
+    const { stream } = await this.#o.storage.open(row, finishedFile(row.format));
     const hash = createHash('sha256');
     stream.on('data', (chunk: Buffer) => hash.update(chunk));
     await pipeline(stream, createWriteStream(dst, { mode: 0o600 }));
@@ -287,7 +293,7 @@ export class PostProcessor {
       for (const file of files) {
         const { size, sha256 } = await storage.uploadVerified(row, file, contentTypeOf(file));
         // The WebM's hash is the one stored at finalize: a mismatch is a corrupted copy.
-        if (file === FINISHED_FILE && !(await this.#o.integrity.checkCopy(row, sha256))) {
+        if (file === finishedFile(row.format) && !(await this.#o.integrity.checkCopy(row, sha256))) {
           throw new Error('the WebM no longer matches the SHA-256 stored when it was finalized');
         }
         total += size;
@@ -316,7 +322,7 @@ export class PostProcessor {
   async #storedBytes(row: RecordingRow, hlsBytes: number): Promise<number> {
     if (row.storage !== 's3') return this.#o.storage.localBytes(row);
     let total = hlsBytes;
-    for (const file of [FINISHED_FILE, THUMBNAIL_FILE, METADATA_FILE]) {
+    for (const file of [finishedFile(row.format), THUMBNAIL_FILE, METADATA_FILE]) {
       total += (await this.#o.storage.sizeOf(row, file)) ?? 0;
     }
     return total;

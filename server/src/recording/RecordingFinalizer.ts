@@ -7,6 +7,7 @@
  * the job is still in the queue when it starts again (and recovery queues
  * any `stopped`/`processing` recording it takes over).
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordingRow } from '#db/schema';
 import type { WebhookEventType } from '#protocol/webhooks';
@@ -15,7 +16,7 @@ import type { JobQueue } from '../jobs/JobQueue';
 import type { Logger } from '../logger';
 import { finalizeRecording, joinSegments } from './finalizeRecording';
 import { participantJson } from './participantJson';
-import { FINISHED_FILE, THUMBNAIL_FILE, listSegments } from './recordingFiles';
+import { finishedFile, RAW_FILE, THUMBNAIL_FILE, listSegments } from './recordingFiles';
 import type { RoomDirectory } from './RoomDirectory';
 
 export interface RecordingFinalizerOptions {
@@ -142,7 +143,6 @@ export class RecordingFinalizer {
     const { ctx, announce, rooms } = this.#options;
     const { ffmpegPath, ffprobePath } = ctx.config.tools;
     const dir = this.#options.recordingDir(row.roomId, row.id);
-    const path = join(dir, FINISHED_FILE);
     const processing =
       row.status === 'processing' ? row : await ctx.recordings.transition(row.id, 'processing');
     if (!processing) return;
@@ -155,14 +155,14 @@ export class RecordingFinalizer {
         ? await joinSegments({
             ffmpeg: ffmpegPath,
             segments: segments.map((s) => s.path),
-            outputPath: join(dir, '.joined.webm'),
+            outputPath: join(dir, '.joined.mkv'),
           })
-        : (segments[0]?.path ?? path);
+        : (segments[0]?.path ?? (await finishedFileIn(dir)));
     const result = await finalizeRecording({
       ffmpeg: ffmpegPath,
       ffprobe: ffprobePath,
       rawPath,
-      outputPath: path,
+      dir,
       metadata: {
         recordingId: row.id,
         roomId: row.roomId,
@@ -192,7 +192,7 @@ export class RecordingFinalizer {
       sha256: result.sha256,
       durationMs,
       durationSeconds: Math.round(durationMs / 1000),
-      format: 'webm',
+      format: result.format,
       videoCodec: probe.video?.codec ?? null,
       audioCodec: probe.audio?.codec ?? null,
       resolutionWidth: probe.video?.width ?? null,
@@ -237,4 +237,18 @@ export class RecordingFinalizer {
       timestamp: new Date().toISOString(),
     });
   }
+}
+
+/**
+ * A finalization that ran again after its raw segment was removed (it
+ * crashed after the MP4 was written): the finished file is finalized again.
+ */
+async function finishedFileIn(dir: string): Promise<string> {
+  const mp4 = join(dir, finishedFile('mp4'));
+  return (await stat(mp4).then(
+    () => true,
+    () => false,
+  ))
+    ? mp4
+    : join(dir, RAW_FILE);
 }

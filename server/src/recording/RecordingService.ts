@@ -29,7 +29,7 @@ import { RecordingSession, type BotTicket, type SessionEnd } from './RecordingSe
 import type { RoomDirectory } from './RoomDirectory';
 import type { SliceResult } from './SliceWriter';
 import type { RecordingFinalizer } from './RecordingFinalizer';
-import { FINISHED_FILE, listSegments, recordingDir } from './recordingFiles';
+import { RAW_FILE, listSegments, recordingDir } from './recordingFiles';
 import { isActive } from '#protocol/recordingLifecycle';
 import type { WebhookEventType } from '#protocol/webhooks';
 
@@ -361,7 +361,7 @@ export class RecordingService {
     const row = await this.#ctx.recordings
       .transition(session.recordingId, 'recording', {
         startedAt,
-        filePath: join(this.recordingDir(session.roomId, session.recordingId), FINISHED_FILE),
+        filePath: join(this.recordingDir(session.roomId, session.recordingId), RAW_FILE),
       })
       .catch((error: unknown) => {
         this.#log.error({ err: error, recordingId: session.recordingId }, 'status update failed');

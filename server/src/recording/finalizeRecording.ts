@@ -1,8 +1,10 @@
 /**
  * Turns the raw MediaRecorder WebM (no duration, no cues: not seekable) into
  * the deliverable: an ffmpeg stream-copy remux (which writes duration and
- * cues), ffprobe facts, its SHA-256, a thumbnail from the middle, and a
- * metadata.json beside it. The raw file is kept until the remux succeeded.
+ * cues; into an MP4 with its index first when the video is H.264, which
+ * WebM cannot hold), ffprobe facts, its SHA-256, a thumbnail from the
+ * middle, and a metadata.json beside it. The raw file is kept until the
+ * remux succeeded.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,20 +12,27 @@ import { chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { probe, runTool, type ProbeResult } from './ffmpeg';
-import { METADATA_FILE, THUMBNAIL_FILE } from './recordingFiles';
+import {
+  finishedFile,
+  formatForCodec,
+  METADATA_FILE,
+  THUMBNAIL_FILE,
+  type FinishedFormat,
+} from './recordingFiles';
 
 export interface FinalizeOptions {
   ffmpeg: string;
   ffprobe: string;
-  /** The raw file as written from the slices. */
+  /** The raw file as written from the slices (or a finished file, finalized again). */
   rawPath: string;
-  /** Where the finished file goes. */
-  outputPath: string;
+  /** The recording's directory: the finished file goes there, named by its format. */
+  dir: string;
   metadata: Record<string, unknown>;
 }
 
 export interface FinalizeResult {
   path: string;
+  format: FinishedFormat;
   fileSize: number;
   sha256: string;
   probe: ProbeResult;
@@ -65,20 +74,34 @@ export async function joinSegments({
   await writeFile(list, fixed.map((f) => `file '${f.replace(/'/g, "'\\''")}'\n`).join(''), {
     mode: 0o600,
   });
-  await copyToWebm(ffmpeg, ['-f', 'concat', '-safe', '0', '-i', list], outputPath);
+  await copyTo(ffmpeg, ['-f', 'concat', '-safe', '0', '-i', list], outputPath, 'matroska');
   await Promise.all([...fixed, list, ...segments].map((f) => rm(f, { force: true })));
   return outputPath;
 }
 
-/** Stream-copy remux: writes duration and cues; tolerates a truncated last cluster. */
-async function remux(ffmpeg: string, input: string, output: string): Promise<void> {
+/**
+ * Stream-copy remux: writes duration and cues (or the MP4 index);
+ * tolerates a truncated last cluster. Intermediate files are Matroska,
+ * which holds every codec the recorder writes.
+ */
+async function remux(
+  ffmpeg: string,
+  input: string,
+  output: string,
+  container: 'matroska' | FinishedFormat = 'matroska',
+): Promise<void> {
   await rm(output, { force: true });
   // Slices end where MediaRecorder cut them: tolerate a truncated last cluster.
-  await copyToWebm(ffmpeg, ['-fflags', '+genpts+discardcorrupt', '-i', input], output);
+  await copyTo(ffmpeg, ['-fflags', '+genpts+discardcorrupt', '-i', input], output, container);
 }
 
-/** Copies every stream of the input (given by `inputArgs`) into a WebM file, 0600. */
-async function copyToWebm(ffmpeg: string, inputArgs: string[], output: string): Promise<void> {
+/** Copies every stream of the input (given by `inputArgs`) into `output`, 0600. */
+async function copyTo(
+  ffmpeg: string,
+  inputArgs: string[],
+  output: string,
+  container: 'matroska' | FinishedFormat,
+): Promise<void> {
   await runTool(ffmpeg, [
     '-hide_banner',
     '-nostdin',
@@ -89,8 +112,10 @@ async function copyToWebm(ffmpeg: string, inputArgs: string[], output: string): 
     '0',
     '-c',
     'copy',
+    // The index first: a player (or ffmpeg reading a pipe) needs it before the media.
+    ...(container === 'mp4' ? ['-movflags', '+faststart'] : []),
     '-f',
-    'webm',
+    container,
     '-y',
     output,
   ]);
@@ -98,10 +123,12 @@ async function copyToWebm(ffmpeg: string, inputArgs: string[], output: string): 
 }
 
 export async function finalizeRecording(options: FinalizeOptions): Promise<FinalizeResult> {
-  const { ffmpeg, ffprobe, rawPath, outputPath } = options;
-  const dir = dirname(outputPath);
-  const tmp = join(dir, '.remux.webm');
-  await remux(ffmpeg, rawPath, tmp);
+  const { ffmpeg, ffprobe, rawPath, dir } = options;
+  // The container follows what the recorder encoded (a recovered recording may predate a config change).
+  const format = formatForCodec((await probe(ffprobe, rawPath)).video?.codec);
+  const outputPath = join(dir, finishedFile(format));
+  const tmp = join(dir, `.remux.${format}`);
+  await remux(ffmpeg, rawPath, tmp, format);
   await rename(tmp, outputPath);
   if (rawPath !== outputPath) await rm(rawPath, { force: true });
 
@@ -141,5 +168,13 @@ export async function finalizeRecording(options: FinalizeOptions): Promise<Final
     `${JSON.stringify({ ...options.metadata, file: { size, sha256 }, probe: facts }, null, 2)}\n`,
     { mode: 0o600 },
   );
-  return { path: outputPath, fileSize: size, sha256, probe: facts, thumbnailPath, metadataPath };
+  return {
+    path: outputPath,
+    format,
+    fileSize: size,
+    sha256,
+    probe: facts,
+    thumbnailPath,
+    metadataPath,
+  };
 }

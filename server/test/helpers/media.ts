@@ -9,12 +9,37 @@ export async function ffmpegGenerate(args: string[]): Promise<void> {
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
 }
 
-/** Writes a VP8 (or VP9) + Opus WebM of `seconds` with a moving test pattern and a tone. */
+/** Writes a VP8 (or VP9, or H.264 in Matroska) + Opus WebM of `seconds` with a moving test pattern and a tone. */
 export async function makeTestWebm(
   path: string,
   seconds = 3,
-  { size = '320x240', codec = 'vp8' }: { size?: string; codec?: 'vp8' | 'vp9' } = {},
+  { size = '320x240', codec = 'vp8' }: { size?: string; codec?: 'vp8' | 'vp9' | 'h264' } = {},
 ): Promise<void> {
+  // H.264 as Chromium's recorder writes it: Constrained Baseline in Matroska, a keyframe every 2 s.
+  const video =
+    codec === 'h264'
+      ? [
+          '-c:v',
+          'libx264',
+          '-profile:v',
+          'baseline',
+          '-preset',
+          'veryfast',
+          '-b:v',
+          '500k',
+          '-force_key_frames',
+          'expr:gte(t,n_forced*2)',
+        ]
+      : [
+          '-c:v',
+          codec === 'vp9' ? 'libvpx-vp9' : 'libvpx',
+          '-b:v',
+          '500k',
+          '-deadline',
+          'realtime',
+          '-cpu-used',
+          '8',
+        ];
   await ffmpegGenerate([
     '-f',
     'lavfi',
@@ -24,14 +49,7 @@ export async function makeTestWebm(
     'lavfi',
     '-i',
     `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v',
-    codec === 'vp9' ? 'libvpx-vp9' : 'libvpx',
-    '-b:v',
-    '500k',
-    '-deadline',
-    'realtime',
-    '-cpu-used',
-    '8',
+    ...video,
     '-c:a',
     'libopus',
     '-b:a',
@@ -42,7 +60,7 @@ export async function makeTestWebm(
     '-cluster_time_limit',
     '1000',
     '-f',
-    'webm',
+    codec === 'h264' ? 'matroska' : 'webm',
     path,
   ]);
 }

@@ -102,6 +102,27 @@ describe('loadConfig', () => {
     expect(message).toContain('RECORDING_FPS');
   });
 
+  it('the recording format follows the codec: WebM for VP8/VP9 (VP9 by default), MP4 for H.264', () => {
+    const pick = (env: Record<string, string>) => {
+      const { format, videoCodec } = loadConfig(env).recording;
+      return { format, videoCodec };
+    };
+    expect(pick({})).toEqual({ format: 'webm', videoCodec: 'vp9' });
+    expect(pick({ RECORDING_VIDEO_CODEC: 'vp8' })).toEqual({ format: 'webm', videoCodec: 'vp8' });
+    expect(pick({ RECORDING_FORMAT: 'mp4' })).toEqual({ format: 'mp4', videoCodec: 'h264' });
+    expect(pick({ RECORDING_VIDEO_CODEC: 'h264' })).toEqual({ format: 'mp4', videoCodec: 'h264' });
+    expect(pick({ RECORDING_FORMAT: 'webm', RECORDING_VIDEO_CODEC: 'vp9' }).format).toBe('webm');
+  });
+
+  it.each([
+    { RECORDING_FORMAT: 'webm', RECORDING_VIDEO_CODEC: 'h264' },
+    { RECORDING_FORMAT: 'mp4', RECORDING_VIDEO_CODEC: 'vp9' },
+  ])('a format that cannot hold the codec is rejected (%j)', (env) => {
+    expect(configError(env).message).toMatch(
+      /RECORDING_FORMAT=\w+ cannot hold RECORDING_VIDEO_CODEC/,
+    );
+  });
+
   it('an RTC port range with min above max is rejected', () => {
     expect(
       configError({ MEDIASOUP_RTC_MIN_PORT: '45000', MEDIASOUP_RTC_MAX_PORT: '44000' }).message,

@@ -52,7 +52,12 @@ import {
   userOf,
 } from '../middlewares/authenticate';
 import { parseInput } from '../validate';
-import { FINISHED_FILE, THUMBNAIL_FILE } from '../../recording/recordingFiles';
+import {
+  finishedContentType,
+  finishedFile,
+  finishedFormatOf,
+  THUMBNAIL_FILE,
+} from '../../recording/recordingFiles';
 import type { IntegrityChecker } from '../../delivery/IntegrityChecker';
 import { HLS_DIR, contentTypeOf, type PostProcessor } from '../../delivery/PostProcessor';
 import { AUDIO_RENDITION, MASTER_PLAYLIST, VARIANT_PLAYLIST } from '../../delivery/hlsTranscode';
@@ -106,15 +111,15 @@ export function recordingRoutes(
     token
       ? mediaViewer(ctx.tokens.verifyMedia(token, id).userId)
       : userFromBearer(ctx.authenticator, req);
-  const sendWebm = async (
+  const sendRecordingFile = async (
     req: Request,
     res: Response,
     row: RecordingRow,
     disposition: 'inline' | 'attachment',
   ) =>
-    sendStored(req, res, storage, row, FINISHED_FILE, {
+    sendStored(req, res, storage, row, finishedFile(row.format), {
       ...storedOptions,
-      contentType: 'video/webm',
+      contentType: finishedContentType(row.format),
       etag: `"${row.sha256}"`,
       disposition: { type: disposition, name: downloadName(row) },
       cacheControl: 'private, no-cache',
@@ -173,7 +178,7 @@ export function recordingRoutes(
     const grant = ctx.tokens.verifyMedia(token, id);
     const { row } = await access.require(await mediaViewer(grant.userId), id, 'view');
     requireReady(row);
-    await sendWebm(req, res, row, 'inline');
+    await sendRecordingFile(req, res, row, 'inline');
   });
 
   // HLS: the master playlist, for a media link (`?token=`, as <video> and hls.js load it) or a bearer token.
@@ -236,7 +241,7 @@ export function recordingRoutes(
         ...requestOrigin(req),
       });
     }
-    await sendWebm(req, res, row, 'attachment');
+    await sendRecordingFile(req, res, row, 'attachment');
   });
 
   router.use(authenticate(ctx.authenticator));
@@ -565,5 +570,5 @@ function downloadName(row: RecordingRow): string {
       .replace(/[^\w.-]+/g, '_')
       .replace(/^_+|_+$/g, '')
       .slice(0, 80) || 'recording';
-  return `${safe}-${row.id.slice(0, 8)}.webm`;
+  return `${safe}-${row.id.slice(0, 8)}.${finishedFormatOf(row.format)}`;
 }

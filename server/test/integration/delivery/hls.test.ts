@@ -4,10 +4,12 @@
  * whose segments each start with a keyframe and add up to the WebM's
  * duration; the playlists' signed URLs open them without headers, and an
  * expired, tampered or other recording's signature is refused; progress is
- * pushed to the owner; an admin's reprocess makes them again.
+ * pushed to the owner; an admin's reprocess makes them again. An H.264
+ * recording is finalized as an MP4 (index first) and its own-size rendition
+ * is the recording's video copied, cut at the same instants as the 360p.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +18,7 @@ import { createPostgresDatabase, type TemporaryPostgresDatabase } from '#db/test
 import { recordingDetailSchema, playbackSchema } from '#protocol/rest/recordings';
 import { resolveJwtSecret } from '#server/auth/jwtSecret';
 import { StreamUrlSigner } from '#server/delivery/StreamUrlSigner';
-import { parseVariantPlaylist } from '#server/delivery/hlsTranscode';
+import { avcCodecOf, parseVariantPlaylist } from '#server/delivery/hlsTranscode';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
 import { FakeRecorderBotLauncher } from '../../helpers/FakeRecorderBotLauncher';
 import { makeTestWebm } from '../../helpers/media';
@@ -29,13 +31,16 @@ const CLIP_SECONDS = 10;
 
 let dir: string;
 let clip: string;
+let h264Clip: string;
 let postgres: TemporaryPostgresDatabase;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hls-'));
   clip = join(dir, 'clip.webm');
+  h264Clip = join(dir, 'clip-h264.mkv');
   // Larger than 360p, so that both renditions are made.
   await makeTestWebm(clip, CLIP_SECONDS, { size: '640x480', codec: 'vp9' });
+  await makeTestWebm(h264Clip, CLIP_SECONDS, { size: '640x480', codec: 'h264' });
   postgres = await createPostgresDatabase();
 });
 
@@ -116,7 +121,11 @@ describe.each([
     expect([byName['360p']!.width, byName['360p']!.height]).toEqual([480, 360]);
     for (const r of rec.hls!.renditions) {
       expect(Math.abs(r.durationSeconds - rec.durationMs! / 1000)).toBeLessThan(0.5);
-      expect(r.codecs).toMatch(/^avc1\.6400[0-9a-f]{2},mp4a\.40\.2$/);
+      // The profile and level the stream itself declares in its init segment.
+      const init = await readFile(
+        t.server.context.storage.localPath({ id, roomId: rec.roomId }, `hls/${r.name}/init.mp4`),
+      );
+      expect(r.codecs).toBe(`${avcCodecOf(init)},mp4a.40.2`);
       expect(r.bandwidth).toBeGreaterThanOrEqual(r.averageBandwidth);
     }
     expect(rec.storedBytes).toBeGreaterThan(rec.fileSize!);
@@ -163,6 +172,106 @@ describe.each([
         ).toBe(true);
       }
     }
+  });
+});
+
+describe('HLS of an H.264 recording (MP4, the video copied)', () => {
+  let t: TestServer;
+  let owner: TestUser;
+  let id: string;
+
+  beforeAll(async () => {
+    const launcher = new FakeRecorderBotLauncher(h264Clip);
+    t = await startTestServer({ HLS_ENABLED: 'true' }, { botLauncher: launcher });
+    owner = await t.createUser('instructor');
+    id = await recordReady(t, launcher, owner, {
+      roomId: await t.createRoom(owner),
+      title: 'H.264 lecture',
+    });
+    await hlsReady(t, id);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('is finalized as an MP4 with its index first, downloaded as video/mp4', async () => {
+    const rec = recordingDetailSchema.parse(
+      (await callApi(t.url, `/recordings/${id}`, { token: owner.token })).body,
+    );
+    expect(rec.format).toBe('mp4');
+    expect(rec.videoCodec).toBe('h264');
+    const res = await fetch(`${t.url}/api/v1/recordings/${id}/download`, {
+      headers: { authorization: `Bearer ${owner.token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('video/mp4');
+    expect(res.headers.get('content-disposition')).toMatch(
+      /filename="H\.264_lecture-[0-9a-f]{8}\.mp4"/,
+    );
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.length).toBe(rec.fileSize);
+    // Faststart: the index (moov) comes before the media (mdat).
+    const moov = bytes.indexOf('moov', 0, 'latin1');
+    const mdat = bytes.indexOf('mdat', 0, 'latin1');
+    expect(moov).toBeGreaterThan(0);
+    expect(moov).toBeLessThan(mdat);
+    expect(Math.abs(rec.durationMs! / 1000 - CLIP_SECONDS)).toBeLessThan(0.5);
+  });
+
+  it('copies the video as the source rendition, cut at the same instants as the 360p', async () => {
+    const rec = recordingDetailSchema.parse(
+      (await callApi(t.url, `/recordings/${id}`, { token: owner.token })).body,
+    );
+    const byName = Object.fromEntries(rec.hls!.renditions.map((r) => [r.name, r]));
+    // Copied: the recording's own Constrained Baseline (the encoded 360p is x264's).
+    expect(byName.source!.codecs).toMatch(/^avc1\.42[0-9a-f]{4},mp4a\.40\.2$/);
+    const dirOf = (name: string) =>
+      t.server.context.storage.localPath({ id, roomId: rec.roomId }, `hls/${name}`);
+    const playlists = await Promise.all(
+      ['source', '360p'].map(async (name) =>
+        parseVariantPlaylist(await readFile(join(dirOf(name), 'index.m3u8'), 'utf8')),
+      ),
+    );
+    const starts = playlists.map((p) =>
+      p.segments.map((_, i) => p.segments.slice(0, i).reduce((n, s) => n + s.durationSeconds, 0)),
+    );
+    expect(starts[0]!.length).toBeGreaterThanOrEqual(2);
+    expect(starts[1]).toHaveLength(starts[0]!.length);
+    for (const [i, at] of starts[0]!.entries()) {
+      expect(Math.abs(at - starts[1]![i]!), `segment ${i}`).toBeLessThan(0.05);
+    }
+    for (const [r, name] of ['source', '360p'].entries()) {
+      const init = await readFile(join(dirOf(name), 'init.mp4'));
+      for (const [index, segment] of playlists[r]!.segments.entries()) {
+        const bytes = await readFile(join(dirOf(name), segment.uri));
+        expect(
+          await firstFrameIsKey(Buffer.concat([init, bytes]), `h${r}-${index}.mp4`),
+          `${name} segment ${index}`,
+        ).toBe(true);
+      }
+      const total = playlists[r]!.segments.reduce((n, s) => n + s.durationSeconds, 0);
+      expect(Math.abs(total - CLIP_SECONDS)).toBeLessThan(0.5);
+    }
+    // The copy is the recording's own pictures: the same frame count as the MP4.
+    const frames = async (file: string) => {
+      const { stdout } = await run('ffprobe', [
+        '-v',
+        'error',
+        '-count_packets',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_packets',
+        '-of',
+        'csv=p=0',
+        file,
+      ]);
+      // The HLS demuxer lists the stream once per program: the first count.
+      return Number(stdout.trim().split('\n')[0]);
+    };
+    const mp4 = t.server.context.storage.localPath({ id, roomId: rec.roomId }, 'recording.mp4');
+    expect(await frames(join(dirOf('source'), 'index.m3u8'))).toBe(await frames(mp4));
   });
 });
 

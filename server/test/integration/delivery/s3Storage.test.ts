@@ -250,7 +250,11 @@ describe('STORAGE=s3, presigned redirects', () => {
         ).not.toBeNull(),
       { timeout: 60_000, interval: 200 },
     );
-    expect(await keysUnder(oldPrefix)).toEqual([]);
+    // The row is marked first, its objects deleted right after.
+    await vi.waitFor(async () => expect(await keysUnder(oldPrefix)).toEqual([]), {
+      timeout: 30_000,
+      interval: 200,
+    });
     // Recent recordings are kept.
     expect((await keysUnder(prefix)).length).toBeGreaterThan(5);
     const audit = await callApi(t.url, `/audit?action=recording.expired`, { token: admin.token });

@@ -2,16 +2,18 @@
  * The real recorder bot (Debian Chromium via puppeteer) against a real
  * server: an empty room records its waiting screen into a valid file, a page
  * that never signals readiness fails the recording with a clear reason, and
- * no browser outlives its recording.
+ * no browser outlives its recording. With RECORDING_FORMAT=mp4, Chromium
+ * encodes H.264 and the recording is finished as an MP4.
  */
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
 import { browserMainsUnder, isAlive, pidsMatching } from '../../helpers/processes';
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
-import { probe } from '#server/recording/ffmpeg';
+import { probe, runTool } from '#server/recording/ffmpeg';
 
 let server: TestServer | undefined;
 let blank: Server | undefined;
@@ -79,6 +81,72 @@ describe('recorder bot (real Chromium)', () => {
       timeout: 15_000,
       interval: 200,
     });
+  });
+
+  it('with RECORDING_FORMAT=mp4, records H.264 into an MP4: its index first, a keyframe every 2 s', async () => {
+    server = await startTestServer({
+      RECORDING_WIDTH: '640',
+      RECORDING_HEIGHT: '360',
+      RECORDING_FPS: '15',
+      RECORDING_FORMAT: 'mp4',
+    });
+    const instructor = await server.createUser('instructor');
+    await server.ensureRoom(instructor, 'h264-room');
+    const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
+      roomId: 'h264-room',
+      title: 'H.264',
+    });
+    expect(start.status).toBe(201);
+    const id = start.json.recordingId as string;
+    const session = server.server.recording.sessions.get(id)!;
+    // About 5 s of media: two keyframe intervals.
+    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(7), {
+      timeout: 30_000,
+      interval: 100,
+    });
+    expect(
+      (await post(`${server.url}/api/v1/recordings/${id}/stop`, instructor.token)).status,
+    ).toBe(200);
+    await vi.waitFor(
+      async () =>
+        expect((await server!.server.context.recordings.findById(id))?.status).toBe('ready'),
+      { timeout: 30_000, interval: 100 },
+    );
+    const row = (await server.server.context.recordings.findById(id))!;
+    expect(row.format).toBe('mp4');
+    expect(row.videoCodec).toBe('h264');
+    expect(row.audioCodec).toBe('opus');
+    expect(row.filePath).toMatch(/recording\.mp4$/);
+    // The raw Matroska the slices made is gone once the MP4 is written.
+    expect((await readdir(dirname(row.filePath!))).filter((f) => f.endsWith('.webm'))).toEqual([]);
+    const bytes = await readFile(row.filePath!);
+    expect(bytes.indexOf('moov', 0, 'latin1')).toBeLessThan(bytes.indexOf('mdat', 0, 'latin1'));
+    const facts = await probe('ffprobe', row.filePath!);
+    expect([facts.video?.width, facts.video?.height]).toEqual([640, 360]);
+    expect(facts.durationMs).toBeGreaterThan(4000);
+    const { stdout } = await runTool('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'packet=pts_time,flags',
+      '-of',
+      'csv=p=0',
+      row.filePath!,
+    ]);
+    const keyframes = stdout
+      .split('\n')
+      .map((line) => line.split(','))
+      .filter(([, flags]) => flags?.startsWith('K'))
+      .map(([time]) => Number(time));
+    expect(keyframes.length).toBeGreaterThanOrEqual(2);
+    // The HLS job copies this video only if every segment can start at a keyframe.
+    for (let i = 1; i < keyframes.length; i++) {
+      const gap = keyframes[i]! - keyframes[i - 1]!;
+      expect(gap, `keyframe ${i}`).toBeGreaterThan(1.8);
+      expect(gap, `keyframe ${i}`).toBeLessThan(2.3);
+    }
   });
 
   it('with a warm browser, the bot takes it over (no launch) and a fresh one is warmed after', async () => {

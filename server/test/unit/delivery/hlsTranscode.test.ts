@@ -6,6 +6,7 @@ import {
   AUDIO_RENDITION,
   INIT_SEGMENT,
   VARIANT_PLAYLIST,
+  avcCodecOf,
   codecsString,
   h264Level,
   masterPlaylist,
@@ -51,6 +52,30 @@ describe('h264Level', () => {
   it('small sizes get level 3.0 (the lowest in the table)', () => {
     expect(h264Level(320, 240, 15)).toBe('3.0');
     expect(h264Level(2, 2, 1)).toBe('3.0');
+  });
+});
+
+describe('avcCodecOf', () => {
+  const withAvcC = (profile: number, flags: number, level: number) =>
+    Buffer.concat([
+      Buffer.from('\0\0\0\x20ftypiso6', 'latin1'),
+      Buffer.alloc(16),
+      Buffer.from([0, 0, 0, 0x30]),
+      Buffer.from('avcC', 'latin1'),
+      Buffer.from([1, profile, flags, level, 0xff, 0xe1]),
+    ]);
+
+  it('reads profile, constraint flags and level from the avcC box', () => {
+    expect(avcCodecOf(withAvcC(0x42, 0xc0, 0x1f))).toBe('avc1.42c01f');
+    expect(avcCodecOf(withAvcC(0x64, 0x00, 0x28))).toBe('avc1.640028');
+  });
+
+  it('is null without an avcC box, or with one it cannot read', () => {
+    expect(avcCodecOf(Buffer.from('no box here', 'latin1'))).toBeNull();
+    expect(avcCodecOf(Buffer.from('xxxxavcC', 'latin1'))).toBeNull();
+    const wrongVersion = withAvcC(0x42, 0xc0, 0x1f);
+    wrongVersion[wrongVersion.indexOf('avcC', 0, 'latin1') + 4] = 2;
+    expect(avcCodecOf(wrongVersion)).toBeNull();
   });
 });
 
@@ -295,8 +320,8 @@ describe('transcodeArgs', () => {
     );
     expect(graph).toBe(
       '[0:v:0]fps=30,split=2[s0][s1];' +
-        '[s0]scale=1280:720:flags=bicubic,format=yuv420p[v0];' +
-        '[s1]scale=640:360:flags=bicubic,format=yuv420p[v1]',
+        '[s0]scale=1280:720:flags=bilinear,format=yuv420p[v0];' +
+        '[s1]scale=640:360:flags=bilinear,format=yuv420p[v1]',
     );
     const odd = transcodeArgs(
       {
@@ -383,6 +408,37 @@ describe('transcodeArgs', () => {
     expect(valueOf(groups[0]!, '-level:v')).toBe('3.1');
     expect(valueOf(groups[1]!, '-level:v')).toBe('3.0');
     expect(valuesOf(args, '-f')).toEqual(['hls', 'hls']);
+  });
+
+  it('with an H.264 source, copies the own-size rendition and keys the others at its keyframes', () => {
+    const keyframeTimes = [0.175, 2.203, 4.2061, 6.2];
+    const args = transcodeArgs({ ...base, renditions: two, copySource: { keyframeTimes } }, 'x');
+    // Only the 360p goes through the graph, with the source's frame times (no fps=).
+    expect(valueOf(args, '-filter_complex')).toBe(
+      '[0:v:0]null[s0];[s0]scale=640:360:flags=bilinear,format=yuv420p[v0]',
+    );
+    const [source, low] = outputs(args);
+    expect(valuesOf(source!, '-map')).toEqual(['0:v:0']);
+    expect(valueOf(source!, '-c:v')).toBe('copy');
+    expect(source).not.toContain('-force_key_frames');
+    expect(source!.at(-1)).toBe(join(base.outDir, 'source', VARIANT_PLAYLIST));
+    expect(valuesOf(low!, '-map')).toEqual(['[v0]']);
+    expect(valueOf(low!, '-c:v')).toBe('libx264');
+    expect(valueOf(low!, '-fps_mode')).toBe('passthrough');
+    expect(valueOf(low!, '-force_key_frames')).toBe('0.175,2.203,4.206,6.200');
+    // No keyframes of its own between the forced ones (they are 2 s apart, the GOP is 16 s).
+    expect(Number(valueOf(low!, '-g'))).toBe(30 * 4 * 4);
+    expect(valueOf(low!, '-sc_threshold')).toBe('0');
+    expect(low!.at(-1)).toBe(join(base.outDir, '360p', VARIANT_PLAYLIST));
+  });
+
+  it('with an H.264 source and the source rendition only, no filter graph at all', () => {
+    const args = transcodeArgs(
+      { ...base, renditions: one, copySource: { keyframeTimes: [0, 2] } },
+      'x',
+    );
+    expect(args).not.toContain('-filter_complex');
+    expect(valuesOf(args, '-c:v')).toEqual(['copy']);
   });
 
   it('passes the preset through', () => {
