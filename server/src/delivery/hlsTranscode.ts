@@ -13,9 +13,12 @@
  * and ffmpeg would encode 1000 frames a second from it without `fps=` at the
  * head of the filter graph.
  *
- * One ffmpeg for all renditions (the VP9 is decoded once, then scaled per
- * output), at low priority (nice 19) so that live recordings on the same
- * machine keep their frames.
+ * One ffmpeg for all video renditions (the VP9 is decoded once, then scaled
+ * per output) and, beside it at the same time, one for the shared AAC
+ * rendition (ffmpeg 5.1 encodes audio on its main thread, between the
+ * video frames: apart, it is off the video's critical path, 12 % of the
+ * time measured), both at low priority (nice 19) so that live recordings on
+ * the same machine keep their frames.
  *
  * A recording whose video is already H.264 (`RECORDING_VIDEO_CODEC=h264`)
  * has its own-size rendition copied, not transcoded: the recorder puts a
@@ -99,23 +102,42 @@ export async function transcodeHls(options: TranscodeOptions): Promise<HlsRendit
   const durationUs = Math.max(1, source.durationMs * 1000);
   const keyframes = options.copySourceVideo ? await sourceKeyframes(options) : undefined;
   const copy = keyframes && forcedKeyframes(keyframes).length <= MAX_FORCED_KEYFRAMES_ARG;
-  await runTool(
-    options.ffmpeg,
-    transcodeArgs(
-      { ...options, ...(copy ? { copySource: { keyframeTimes: keyframes } } : {}) },
-      typeof input === 'string' ? input : 'pipe:0',
-    ),
-    {
-      timeoutMs: Math.max(10 * 60_000, source.durationMs * 4),
-      niceness: options.niceness ?? 19,
-      ...(typeof input === 'string' ? {} : { stdin: await input() }),
-      ...(options.signal ? { signal: options.signal } : {}),
-      onStdoutLine: (line) => {
-        const match = /^out_time_us=(\d+)/.exec(line);
-        if (match) options.onProgress?.(Math.min(0.99, Number(match[1]) / durationUs));
-      },
-    },
-  );
+  const inputArg = typeof input === 'string' ? input : 'pipe:0';
+  // Either failing stops the other: the job fails as one and runs again as one.
+  const both = new AbortController();
+  const stopBoth = () => both.abort();
+  options.signal?.addEventListener('abort', stopBoth, { once: true });
+  const run = async (args: string[], onStdoutLine?: (line: string) => void) => {
+    try {
+      await runTool(options.ffmpeg, args, {
+        timeoutMs: Math.max(10 * 60_000, source.durationMs * 4),
+        niceness: options.niceness ?? 19,
+        ...(typeof input === 'string' ? {} : { stdin: await input() }),
+        signal: both.signal,
+        ...(onStdoutLine ? { onStdoutLine } : {}),
+      });
+    } catch (error) {
+      stopBoth();
+      throw error;
+    }
+  };
+  try {
+    await Promise.all([
+      run(
+        transcodeArgs(
+          { ...options, ...(copy ? { copySource: { keyframeTimes: keyframes } } : {}) },
+          inputArg,
+        ),
+        (line) => {
+          const match = /^out_time_us=(\d+)/.exec(line);
+          if (match) options.onProgress?.(Math.min(0.99, Number(match[1]) / durationUs));
+        },
+      ),
+      ...(options.audio ? [run(audioArgs(options, inputArg))] : []),
+    ]);
+  } finally {
+    options.signal?.removeEventListener('abort', stopBoth);
+  }
   const audio = options.audio ? await measureRendition(join(outDir, AUDIO_RENDITION)) : null;
   const written: HlsRendition[] = [];
   for (const spec of renditions) written.push(await describeRendition(options, spec, audio));
@@ -199,7 +221,11 @@ export function h264Level(width: number, height: number, fps: number): string {
  * without one.
  */
 export function avcCodecOf(init: Uint8Array): string | null {
-  const box = Buffer.from(init.buffer, init.byteOffset, init.byteLength).indexOf('avcC', 0, 'latin1');
+  const box = Buffer.from(init.buffer, init.byteOffset, init.byteLength).indexOf(
+    'avcC',
+    0,
+    'latin1',
+  );
   // After the type: configurationVersion (1), then profile, compatibility and level.
   if (box < 0 || box + 8 > init.byteLength || init[box + 4] !== 1) return null;
   const hex = (n: number) => n.toString(16).padStart(2, '0');
@@ -214,20 +240,9 @@ export function codecsString(level: string): string {
   return `avc1.6400${levelHex},mp4a.40.2`;
 }
 
-/**
- * The ffmpeg arguments of one run writing every rendition (decoded once,
- * scaled per output). With `copySource`, the own-size rendition is the
- * source's H.264 copied, and the others get keyframes at its keyframe times.
- */
-export function transcodeArgs(
-  options: Pick<
-    TranscodeOptions,
-    'renditions' | 'source' | 'fps' | 'segmentSeconds' | 'preset' | 'outDir' | 'audio'
-  > & { copySource?: { keyframeTimes: readonly number[] } },
-  inputArg: string,
-): string[] {
-  const { renditions, source, fps, segmentSeconds, preset, outDir, copySource } = options;
-  const hlsOutput = (dir: string) => [
+/** One fMP4 VOD HLS output into `dir`. */
+function hlsOutput(dir: string, segmentSeconds: number): string[] {
+  return [
     '-f',
     'hls',
     '-hls_time',
@@ -245,6 +260,37 @@ export function transcodeArgs(
     '-y',
     join(dir, VARIANT_PLAYLIST),
   ];
+}
+
+/** The ffmpeg arguments of the one AAC rendition every video rendition shares. */
+export function audioArgs(
+  options: Pick<TranscodeOptions, 'segmentSeconds' | 'outDir'>,
+  inputArg: string,
+): string[] {
+  // The fast coder is a third of the default's CPU.
+  // prettier-ignore
+  return [
+    '-hide_banner', '-loglevel', 'error', '-nostats', '-i', inputArg,
+    '-map', '0:a:0', '-vn', '-c:a', 'aac', '-aac_coder', 'fast',
+    '-b:a', String(AUDIO_BITRATE), '-ac', '2', '-ar', '48000',
+    ...hlsOutput(join(options.outDir, AUDIO_RENDITION), options.segmentSeconds),
+  ];
+}
+
+/**
+ * The ffmpeg arguments of one run writing every video rendition (decoded
+ * once, scaled per output). With `copySource`, the own-size rendition is
+ * the source's H.264 copied, and the others get keyframes at its keyframe
+ * times.
+ */
+export function transcodeArgs(
+  options: Pick<
+    TranscodeOptions,
+    'renditions' | 'source' | 'fps' | 'segmentSeconds' | 'preset' | 'outDir'
+  > & { copySource?: { keyframeTimes: readonly number[] } },
+  inputArg: string,
+): string[] {
+  const { renditions, source, fps, segmentSeconds, preset, outDir, copySource } = options;
   const gop = Math.max(1, Math.round(fps * segmentSeconds));
   const copied = (spec: RenditionSpec) => copySource !== undefined && spec.height === null;
   const encoded = renditions.filter((spec) => !copied(spec));
@@ -276,7 +322,7 @@ export function transcodeArgs(
     const { width, height } = outputSize(spec, source);
     const dir = join(outDir, spec.name);
     if (copied(spec)) {
-      args.push('-map', '0:v:0', '-an', '-c:v', 'copy', ...hlsOutput(dir));
+      args.push('-map', '0:v:0', '-an', '-c:v', 'copy', ...hlsOutput(dir, segmentSeconds));
       continue;
     }
     // Keyframes where the copied rendition has them (and nowhere else), or one per segment.
@@ -320,26 +366,7 @@ export function transcodeArgs(
       '-sc_threshold',
       '0',
       ...keyframes,
-      ...hlsOutput(dir),
-    );
-  }
-  if (options.audio) {
-    // Encoded once for every video rendition; the fast coder is a third of the default's CPU.
-    args.push(
-      '-map',
-      '0:a:0',
-      '-vn',
-      '-c:a',
-      'aac',
-      '-aac_coder',
-      'fast',
-      '-b:a',
-      String(AUDIO_BITRATE),
-      '-ac',
-      '2',
-      '-ar',
-      '48000',
-      ...hlsOutput(join(outDir, AUDIO_RENDITION)),
+      ...hlsOutput(dir, segmentSeconds),
     );
   }
   return args;

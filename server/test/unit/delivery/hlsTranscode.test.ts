@@ -6,6 +6,7 @@ import {
   AUDIO_RENDITION,
   INIT_SEGMENT,
   VARIANT_PLAYLIST,
+  audioArgs,
   avcCodecOf,
   codecsString,
   h264Level,
@@ -337,18 +338,23 @@ describe('transcodeArgs', () => {
     }
   });
 
-  it('with audio, one shared AAC rendition is a last output of its own', () => {
-    const args = transcodeArgs({ ...base, renditions: two, audio: true }, 'in.webm');
-    const groups = outputs(args);
-    expect(groups).toHaveLength(3);
-    const audio = groups[2]!;
+  it('the one shared AAC rendition is an ffmpeg of its own (beside the video’s), reading the same input', () => {
+    expect(valuesOf(transcodeArgs({ ...base, renditions: two }, 'in.webm'), '-map')).not.toContain(
+      '0:a:0',
+    );
+    const args = audioArgs(base, 'in.webm');
+    expect(valueOf(args, '-i')).toBe('in.webm');
+    expect(args).not.toContain('-filter_complex');
+    expect(args.filter((a) => a === '-y')).toHaveLength(1);
+    const audio = args.slice(args.indexOf('-i') + 2);
     expect(valuesOf(audio, '-map')).toEqual(['0:a:0']);
     expect(audio).toContain('-vn');
     expect(valueOf(audio, '-c:a')).toBe('aac');
     expect(valueOf(audio, '-aac_coder')).toBe('fast');
     expect(valueOf(audio, '-b:a')).toBe(String(AUDIO_BITRATE));
     expect(audio.at(-1)).toBe(join(base.outDir, AUDIO_RENDITION, VARIANT_PLAYLIST));
-    expect(valuesOf(args, '-f')).toEqual(['hls', 'hls', 'hls']);
+    expect(valuesOf(args, '-f')).toEqual(['hls']);
+    expect(valueOf(args, '-hls_time')).toBe('4');
   });
 
   it('a single rendition uses no split', () => {
