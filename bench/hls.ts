@@ -2,7 +2,7 @@
  * HLS transcode benchmark (a benchmark, not a test):
  *
  *   npm run -s bench:hls -- [--input recording.webm] [--seconds 60]
- *       [--participants 4] [--codec vp9|h264] [--presets ultrafast,superfast,veryfast]
+ *       [--participants 4] [--codec h264|vp9|vp8] [--presets ultrafast,superfast,veryfast]
  *
  * Without --input it first records one real recording (`bench/recording.ts
  * --keep --hls`: the real bot, synthetic participants, and the production
@@ -42,7 +42,7 @@ const argsSchema = z.object({
   input: z.string().optional(),
   seconds: z.coerce.number().min(10).max(3600).default(60),
   participants: z.coerce.number().int().min(0).max(16).default(4),
-  codec: z.enum(RECORDER_VIDEO_CODECS).default('vp9'),
+  codec: z.enum(RECORDER_VIDEO_CODECS).default('h264'),
   presets: z
     .string()
     .default('ultrafast,superfast,veryfast')

@@ -915,7 +915,12 @@ async function runOnce(bench: Bench, participants: number, index = 0): Promise<R
       result.lipSync = await lipSyncReport(bench, row.filePath, clip, participants);
     }
     if (bench.quality) {
-      result.quality = await qualityReport(bench, row.filePath, participants, facts.durationSeconds);
+      result.quality = await qualityReport(
+        bench,
+        row.filePath,
+        participants,
+        facts.durationSeconds,
+      );
     }
     if (bench.audio) {
       const sentDb = Array.from({ length: participants }, (_, i) => audioDbOf(bench.audio!, i));

@@ -12,8 +12,9 @@
  * - `record(roomId, by)`: starts a recording; `waitForSeconds(n)`, `stop()`.
  *
  * Every recording the test started is stopped when the test ends (passed or
- * not), waited for until `ready`, and its composite WebM and JSON are
- * attached to the test's report (`recording-<n>.webm`, `video/webm`). With
+ * not), waited for until `ready`, and its composite file and JSON are
+ * attached to the test's report (`recording-<n>.mp4`, `video/mp4`; `.webm`
+ * for a server recording VP8/VP9). With
  * `keepRecordings: 'on-failure'` (the default) a passing test's recordings
  * are deleted from the server afterwards. Every browser is closed.
  */
@@ -268,11 +269,13 @@ export const test = base.extend<ClassroomOptions & { classroom: Classroom }>({
             contentType: 'application/json',
           });
           // A file, not a body: recordings are large, and reporters then link it instead of inlining it.
-          const file = testInfo.outputPath(`recording-${index + 1}.webm`);
+          // The recording's own format: an MP4 (H.264, the default) or a WebM (VP8/VP9).
+          const format = row.format === 'webm' ? 'webm' : 'mp4';
+          const file = testInfo.outputPath(`recording-${index + 1}.${format}`);
           await writeFile(file, await api.download(entry.token, entry.id));
-          await testInfo.attach(`recording-${index + 1}.webm`, {
+          await testInfo.attach(`recording-${index + 1}.${format}`, {
             path: file,
-            contentType: 'video/webm',
+            contentType: `video/${format}`,
           });
           // By what happened, not by what was expected: a test marked test.fail() that failed keeps its files too.
           const passed = testInfo.status === 'passed';

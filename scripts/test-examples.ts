@@ -2,7 +2,7 @@
  * Runs the example Playwright suite (examples/playwright) the way another
  * team would: against a real server in its own process, here started on a
  * fresh embedded database (whose demo admin creates the suite's users),
- * then checks that every test's report holds a playable `video/webm`
+ * then checks that every test's report holds a playable `video/mp4` or `video/webm`
  * attachment (ffprobe: a video stream, a duration). Usage: npm run test:examples
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -105,11 +105,11 @@ async function main(): Promise<number> {
     for (const spec of specs) {
       const videos = spec.tests
         .flatMap((t) => t.results.flatMap((r) => r.attachments))
-        .filter((a) => a.contentType === 'video/webm' && a.path);
+        .filter((a) => ['video/mp4', 'video/webm'].includes(a.contentType) && a.path);
       if (videos.length === 0) {
         const all = spec.tests.flatMap((t) => t.results.flatMap((r) => r.attachments));
         log(
-          `"${spec.title}": no video/webm attachment in the report (has: ${all.map((a) => `${a.name} ${a.contentType}`).join(', ') || 'none'})`,
+          `"${spec.title}": no video/mp4 or video/webm attachment in the report (has: ${all.map((a) => `${a.name} ${a.contentType}`).join(', ') || 'none'})`,
         );
         problems += 1;
         continue;
@@ -118,7 +118,7 @@ async function main(): Promise<number> {
         // The JSON report inlines attachments given as bodies (base64); those with a path are files.
         let path = video.path;
         if (!path) {
-          path = join(dataDir, `attachment-${index}.webm`);
+          path = join(dataDir, `attachment-${index}.video`);
           await writeFile(path, Buffer.from(video.body!, 'base64'));
         }
         const facts = probe(path);

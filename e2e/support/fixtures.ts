@@ -31,7 +31,7 @@ export function e2eServerEnv(): Record<string, string> {
     RECORDING_WIDTH: process.env.E2E_RECORDING_WIDTH ?? '640',
     RECORDING_HEIGHT: process.env.E2E_RECORDING_HEIGHT ?? '360',
     RECORDING_FPS: process.env.E2E_RECORDING_FPS ?? '15',
-    RECORDING_VIDEO_CODEC: process.env.E2E_RECORDING_VIDEO_CODEC ?? 'vp9',
+    RECORDING_VIDEO_CODEC: process.env.E2E_RECORDING_VIDEO_CODEC ?? 'h264',
     // As in production: every finished recording gets its HLS renditions.
     HLS_ENABLED: 'true',
   };

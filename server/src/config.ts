@@ -86,9 +86,9 @@ const envSchema = z.object({
   FFPROBE_PATH: z.string().default('ffprobe'),
 
   RECORDING_STORAGE_DIR: optionalString,
-  /** The finished file: `webm` (VP8/VP9) or `mp4` (H.264); unset, it follows the codec. */
+  /** The finished file: `mp4` (H.264, the default) or `webm` (VP8/VP9); unset, it follows the codec. */
   RECORDING_FORMAT: z.enum(['webm', 'mp4']).optional(),
-  // VP9 by default (measured: see the README's codec comparison); h264 with RECORDING_FORMAT=mp4.
+  // H.264 by default (measured against VP9 and VP8: see the README's codec comparison); vp9 with RECORDING_FORMAT=webm.
   RECORDING_VIDEO_CODEC: z.enum(RECORDER_VIDEO_CODECS).optional(),
   RECORDING_AUDIO_CODEC: z.enum(['opus']).default('opus'),
   /** Video bitrate of the composite, bits per second. */
@@ -372,7 +372,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(`invalid configuration: ${name}: ${(error as Error).message}`);
     }
   }
-  const videoCodec = e.RECORDING_VIDEO_CODEC ?? (e.RECORDING_FORMAT === 'mp4' ? 'h264' : 'vp9');
+  const videoCodec = e.RECORDING_VIDEO_CODEC ?? (e.RECORDING_FORMAT === 'webm' ? 'vp9' : 'h264');
   const format = videoCodec === 'h264' ? 'mp4' : 'webm';
   if (e.RECORDING_FORMAT && e.RECORDING_FORMAT !== format) {
     // WebM holds VP8/VP9, and the recorder writes MP4 only with H.264.

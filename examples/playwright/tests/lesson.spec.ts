@@ -21,7 +21,7 @@ test('a teacher and a pupil meet, and five seconds of the lesson are recorded', 
   expect(done.status).toBe('ready');
   expect(done.durationMs).toBeGreaterThan(4_000);
   expect(done.participants.map((p) => p.fullName).sort()).toEqual(['Paul Pupil', 'Tina Teacher']);
-  // The fixture attaches recording-1.webm (video/webm) and recording-1.json to this test's report.
+  // The fixture attaches recording-1.mp4 (video/mp4) and recording-1.json to this test's report.
 });
 
 test('a test that fails keeps its recording, stopped and attached', async ({ classroom }) => {

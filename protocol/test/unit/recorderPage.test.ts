@@ -31,7 +31,7 @@ describe('recorder page parameters', () => {
         width: 1280,
         height: 720,
         fps: 30,
-        videoCodec: 'vp9',
+        videoCodec: 'h264',
         videoBitrate: 2_500_000,
         audioBitrate: 128_000,
         layout: 'auto',

@@ -293,7 +293,10 @@ export class PostProcessor {
       for (const file of files) {
         const { size, sha256 } = await storage.uploadVerified(row, file, contentTypeOf(file));
         // The WebM's hash is the one stored at finalize: a mismatch is a corrupted copy.
-        if (file === finishedFile(row.format) && !(await this.#o.integrity.checkCopy(row, sha256))) {
+        if (
+          file === finishedFile(row.format) &&
+          !(await this.#o.integrity.checkCopy(row, sha256))
+        ) {
           throw new Error('the WebM no longer matches the SHA-256 stored when it was finalized');
         }
         total += size;

@@ -39,8 +39,8 @@ describe('loadConfig', () => {
     expect(config.mediasoup.numWorkers).toBeGreaterThanOrEqual(1);
     expect(config.recording).toMatchObject({
       storageDir: resolve('./data/recordings'),
-      format: 'webm',
-      videoCodec: 'vp9',
+      format: 'mp4',
+      videoCodec: 'h264',
       audioCodec: 'opus',
       videoBitrate: 2_500_000,
       fps: 30,
@@ -102,12 +102,13 @@ describe('loadConfig', () => {
     expect(message).toContain('RECORDING_FPS');
   });
 
-  it('the recording format follows the codec: WebM for VP8/VP9 (VP9 by default), MP4 for H.264', () => {
+  it('the recording format follows the codec: MP4 for H.264 (the default), WebM for VP8/VP9', () => {
     const pick = (env: Record<string, string>) => {
       const { format, videoCodec } = loadConfig(env).recording;
       return { format, videoCodec };
     };
-    expect(pick({})).toEqual({ format: 'webm', videoCodec: 'vp9' });
+    expect(pick({})).toEqual({ format: 'mp4', videoCodec: 'h264' });
+    expect(pick({ RECORDING_FORMAT: 'webm' })).toEqual({ format: 'webm', videoCodec: 'vp9' });
     expect(pick({ RECORDING_VIDEO_CODEC: 'vp8' })).toEqual({ format: 'webm', videoCodec: 'vp8' });
     expect(pick({ RECORDING_FORMAT: 'mp4' })).toEqual({ format: 'mp4', videoCodec: 'h264' });
     expect(pick({ RECORDING_VIDEO_CODEC: 'h264' })).toEqual({ format: 'mp4', videoCodec: 'h264' });

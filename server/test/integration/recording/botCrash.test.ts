@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { recordingDetailSchema, startedRecordingSchema } from '#protocol/rest/recordings';
 import type { Interruption } from '#server/recording/RecordingSession';
+import { finishedFile } from '#server/recording/recordingFiles';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
 import { callApi } from '../../helpers/api';
 import { browserMainsUnder, isAlive, pidsMatching } from '../../helpers/processes';
@@ -105,7 +106,7 @@ describe.each([
     expect(row.interruptions).toHaveLength(1);
     const facts = await probe(
       'ffprobe',
-      join(t.server.recording.recordingDir(roomId, recordingId), 'recording.webm'),
+      join(t.server.recording.recordingDir(roomId, recordingId), finishedFile(row.format)),
     );
     const wallMs = stopAt - startedAt;
     const lostMs = interruption.lostMs!;
