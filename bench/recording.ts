@@ -882,6 +882,10 @@ async function runOnce(bench: Bench, participants: number, index = 0): Promise<R
     }
     if (row.startedAt) result.botReadyMs = row.startedAt.getTime() - requestedAtWall;
     result.recordedSeconds = round(bot.windowSeconds);
+    // The HLS job runs from `ready`: timed before this bench decodes the file for its own figures.
+    if (bench.hls) {
+      result.hls = await hlsReport(bench, started.recordingId, (row.durationMs ?? 0) / 1000);
+    }
     const facts = await probeRecording(config.tools.ffprobePath, row.filePath);
     result.file = {
       ...(bench.keep ? { path: row.filePath } : {}),
@@ -908,7 +912,6 @@ async function runOnce(bench: Bench, participants: number, index = 0): Promise<R
         windowSeconds: bench.windowSeconds,
       });
     }
-    if (bench.hls) result.hls = await hlsReport(bench, started.recordingId, facts.durationSeconds);
     if (bench.lipsync) {
       const clip = load.participants[0]?.clip;
       if (!clip) throw new Error('no sync participant');

@@ -135,7 +135,12 @@ test('an instructor records three participants and gets a seekable composite Web
         fps: video!.frames / facts.durationSeconds,
       }),
     });
-    expect(Math.abs(facts.durationSeconds - recordedSeconds)).toBeLessThanOrEqual(1);
+    // Nothing lost (at most a slice boundary short). `stoppedAt` is when the
+    // stop was asked; the page records until the request reaches it, which
+    // with three browsers and the bot on two cores was seen to take 1.5 s.
+    const measured = `file ${facts.durationSeconds} s, recorded ${recordedSeconds} s`;
+    expect(facts.durationSeconds - recordedSeconds, measured).toBeGreaterThanOrEqual(-1);
+    expect(facts.durationSeconds - recordedSeconds, measured).toBeLessThanOrEqual(2);
     expect
       .soft(video!.frames, 'decoded frames ≥ 90% of fps × duration')
       .toBeGreaterThanOrEqual(0.9 * cfg.fps * facts.durationSeconds);

@@ -101,11 +101,15 @@ export async function transcodeHls(options: TranscodeOptions): Promise<HlsRendit
   const { input, source } = options;
   const durationUs = Math.max(1, source.durationMs * 1000);
   const keyframes = options.copySourceVideo ? await sourceKeyframes(options) : undefined;
-  const copy = keyframes && forcedKeyframes(keyframes).length <= MAX_FORCED_KEYFRAMES_ARG;
+  const copy =
+    keyframes !== undefined &&
+    keyframes.length > 0 &&
+    forcedKeyframes(keyframes).length <= MAX_FORCED_KEYFRAMES_ARG;
   const inputArg = typeof input === 'string' ? input : 'pipe:0';
   // Either failing stops the other: the job fails as one and runs again as one.
   const both = new AbortController();
   const stopBoth = () => both.abort();
+  if (options.signal?.aborted) stopBoth();
   options.signal?.addEventListener('abort', stopBoth, { once: true });
   const run = async (args: string[], onStdoutLine?: (line: string) => void) => {
     try {
