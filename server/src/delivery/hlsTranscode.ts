@@ -100,7 +100,7 @@ export async function transcodeHls(options: TranscodeOptions): Promise<HlsRendit
   }
   const { input, source } = options;
   const durationUs = Math.max(1, source.durationMs * 1000);
-  const keyframes = options.copySourceVideo ? await sourceKeyframes(options) : undefined;
+  const keyframes = options.copySourceVideo ? await videoKeyframeTimes(options) : undefined;
   const copy =
     keyframes !== undefined &&
     keyframes.length > 0 &&
@@ -164,8 +164,10 @@ function forcedKeyframes(times: readonly number[]): string {
   return times.map((t) => t.toFixed(3)).join(',');
 }
 
-/** The times (s) of the source's video keyframes, from the packets' flags (nothing is decoded). */
-async function sourceKeyframes(options: TranscodeOptions): Promise<number[]> {
+/** The times (s) of a file's video keyframes, from the packets' flags (nothing is decoded). */
+export async function videoKeyframeTimes(
+  options: Pick<TranscodeOptions, 'ffprobe' | 'input' | 'niceness' | 'signal'>,
+): Promise<number[]> {
   const { input } = options;
   const { stdout } = await runTool(
     options.ffprobe,

@@ -66,7 +66,7 @@ export async function joinSegments({
   const dir = dirname(outputPath);
   const fixed: string[] = [];
   for (const [index, segment] of segments.entries()) {
-    const target = join(dir, `.segment-${index}.webm`);
+    const target = join(dir, `.segment-${index}.mkv`);
     await remux(ffmpeg, segment, target);
     fixed.push(target);
   }

@@ -2,8 +2,8 @@
  * The real recorder bot (Debian Chromium via puppeteer) against a real
  * server: an empty room records its waiting screen into a valid file, a page
  * that never signals readiness fails the recording with a clear reason, and
- * no browser outlives its recording. With RECORDING_FORMAT=mp4, Chromium
- * encodes H.264 and the recording is finished as an MP4.
+ * no browser outlives its recording. By default Chromium encodes H.264 and
+ * the recording is finished as an MP4; with RECORDING_FORMAT=webm, VP9 in a WebM.
  */
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -13,7 +13,8 @@ import { browserMainsUnder, isAlive, pidsMatching } from '../../helpers/processe
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-import { probe, runTool } from '#server/recording/ffmpeg';
+import { probe } from '#server/recording/ffmpeg';
+import { videoKeyframeTimes } from '#server/delivery/hlsTranscode';
 
 let server: TestServer | undefined;
 let blank: Server | undefined;
@@ -39,40 +40,45 @@ async function post(url: string, token: string, body?: unknown) {
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-describe('recorder bot (real Chromium)', () => {
-  it('records an empty room: waiting screen at the configured size, seekable, then no browser left', async () => {
-    server = await startTestServer({
-      RECORDING_WIDTH: '640',
-      RECORDING_HEIGHT: '360',
-      RECORDING_FPS: '15',
-    });
-    const instructor = await server.createUser('instructor');
-    await server.ensureRoom(instructor, 'empty-room');
-    const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
-      roomId: 'empty-room',
-      title: 'Nobody here',
-    });
-    expect(start.status).toBe(201);
-    const id = start.json.recordingId as string;
-    const session = server.server.recording.sessions.get(id)!;
-    // The first slices come 100 ms apart, then one a second: this is about 3 s of media.
-    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(5), {
-      timeout: 30_000,
-      interval: 100,
-    });
-    expect(await pidsMatching('recorder-bot-')).not.toEqual([]);
+/**
+ * Records the empty room `roomId` with a real bot for `slices` slices (the
+ * first come 100 ms apart, then one a second), stops, and resolves with the
+ * ready row; the bot's browser runs while it records.
+ */
+async function recordEmptyRoom(t: TestServer, roomId: string, slices: number) {
+  const instructor = await t.createUser('instructor');
+  await t.ensureRoom(instructor, roomId);
+  const start = await post(`${t.url}/api/v1/recordings/start`, instructor.token, {
+    roomId,
+    title: 'Nobody here',
+  });
+  expect(start.status).toBe(201);
+  const id = start.json.recordingId as string;
+  const session = t.server.recording.sessions.get(id)!;
+  await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(slices), {
+    timeout: 30_000,
+    interval: 100,
+  });
+  expect(await pidsMatching('recorder-bot-')).not.toEqual([]);
+  expect((await post(`${t.url}/api/v1/recordings/${id}/stop`, instructor.token)).status).toBe(200);
+  await vi.waitFor(
+    async () => expect((await t.server.context.recordings.findById(id))?.status).toBe('ready'),
+    { timeout: 30_000, interval: 100 },
+  );
+  return (await t.server.context.recordings.findById(id))!;
+}
 
-    const stop = await post(`${server.url}/api/v1/recordings/${id}/stop`, instructor.token);
-    expect(stop.status).toBe(200);
-    await vi.waitFor(
-      async () =>
-        expect((await server!.server.context.recordings.findById(id))?.status).toBe('ready'),
-      { timeout: 30_000, interval: 100 },
-    );
-    const row = (await server.server.context.recordings.findById(id))!;
+const SMALL = { RECORDING_WIDTH: '640', RECORDING_HEIGHT: '360', RECORDING_FPS: '15' };
+
+describe('recorder bot (real Chromium)', () => {
+  it('records an empty room into a WebM: waiting screen at the configured size, seekable, then no browser left', async () => {
+    server = await startTestServer({ ...SMALL, RECORDING_FORMAT: 'webm' });
+    // About 3 s of media.
+    const row = await recordEmptyRoom(server, 'empty-room', 5);
+    expect(row.format).toBe('webm');
+    expect(row.videoCodec).toBe('vp9');
     expect(row.resolutionWidth).toBe(640);
     expect(row.resolutionHeight).toBe(360);
-    expect(row.videoCodec).toBe(server.server.context.config.recording.videoCodec);
     expect(row.audioCodec).toBe('opus');
     const facts = await probe('ffprobe', row.filePath!);
     expect(facts.durationMs).toBeGreaterThan(2000);
@@ -83,36 +89,10 @@ describe('recorder bot (real Chromium)', () => {
     });
   });
 
-  it('with RECORDING_FORMAT=mp4, records H.264 into an MP4: its index first, a keyframe every 2 s', async () => {
-    server = await startTestServer({
-      RECORDING_WIDTH: '640',
-      RECORDING_HEIGHT: '360',
-      RECORDING_FPS: '15',
-      RECORDING_FORMAT: 'mp4',
-    });
-    const instructor = await server.createUser('instructor');
-    await server.ensureRoom(instructor, 'h264-room');
-    const start = await post(`${server.url}/api/v1/recordings/start`, instructor.token, {
-      roomId: 'h264-room',
-      title: 'H.264',
-    });
-    expect(start.status).toBe(201);
-    const id = start.json.recordingId as string;
-    const session = server.server.recording.sessions.get(id)!;
+  it('by default records H.264 into an MP4: its index first, a keyframe every 2 s', async () => {
+    server = await startTestServer(SMALL);
     // About 5 s of media: two keyframe intervals.
-    await vi.waitFor(() => expect(session.slicesReceived).toBeGreaterThanOrEqual(7), {
-      timeout: 30_000,
-      interval: 100,
-    });
-    expect(
-      (await post(`${server.url}/api/v1/recordings/${id}/stop`, instructor.token)).status,
-    ).toBe(200);
-    await vi.waitFor(
-      async () =>
-        expect((await server!.server.context.recordings.findById(id))?.status).toBe('ready'),
-      { timeout: 30_000, interval: 100 },
-    );
-    const row = (await server.server.context.recordings.findById(id))!;
+    const row = await recordEmptyRoom(server, 'h264-room', 7);
     expect(row.format).toBe('mp4');
     expect(row.videoCodec).toBe('h264');
     expect(row.audioCodec).toBe('opus');
@@ -124,22 +104,7 @@ describe('recorder bot (real Chromium)', () => {
     const facts = await probe('ffprobe', row.filePath!);
     expect([facts.video?.width, facts.video?.height]).toEqual([640, 360]);
     expect(facts.durationMs).toBeGreaterThan(4000);
-    const { stdout } = await runTool('ffprobe', [
-      '-v',
-      'error',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'packet=pts_time,flags',
-      '-of',
-      'csv=p=0',
-      row.filePath!,
-    ]);
-    const keyframes = stdout
-      .split('\n')
-      .map((line) => line.split(','))
-      .filter(([, flags]) => flags?.startsWith('K'))
-      .map(([time]) => Number(time));
+    const keyframes = await videoKeyframeTimes({ ffprobe: 'ffprobe', input: row.filePath! });
     expect(keyframes.length).toBeGreaterThanOrEqual(2);
     // The HLS job copies this video only if every segment can start at a keyframe.
     for (let i = 1; i < keyframes.length; i++) {
