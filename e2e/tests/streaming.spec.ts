@@ -115,7 +115,18 @@ test.describe('with STORAGE=s3', () => {
         .poll(async () => (await recordings.findById(recordingId))?.storage, { timeout: 90_000 })
         .toBe('s3');
       const row = (await recordings.findById(recordingId))!;
-      await expect(stat(server.server.context.storage.dirOf(row))).rejects.toThrow();
+      // The row moves to the bucket first (readers go there), then the local copy is removed.
+      const localDir = server.server.context.storage.dirOf(row);
+      await expect
+        .poll(
+          () =>
+            stat(localDir).then(
+              () => 'still there',
+              () => 'gone',
+            ),
+          { timeout: 30_000 },
+        )
+        .toBe('gone');
 
       const fetched = await playsHlsFromTheMiddle(page, recordingId);
       await expect(page.getByTestId('recording-storage')).toHaveText('Object storage');
@@ -128,7 +139,7 @@ test.describe('with STORAGE=s3', () => {
       ]);
       const dir = await mkdtemp(join(tmpdir(), 'e2e-s3-'));
       try {
-        const file = join(dir, 'download.webm');
+        const file = join(dir, 'download.video');
         await download.saveAs(file);
         const facts = await probeFile(file);
         expect(facts.video).toHaveLength(1);
