@@ -25,6 +25,24 @@ export async function statusBecomes(
 }
 
 /**
+ * Asks to stop `recordingId` as `owner` (answered 200), waits until it is
+ * ready and resolves with its finished row.
+ */
+export async function stopUntilReady(
+  t: TestServer,
+  owner: { token: string },
+  recordingId: string,
+): Promise<RecordingRow> {
+  const res = await callApi(t.url, `/recordings/${recordingId}/stop`, {
+    method: 'POST',
+    token: owner.token,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  await statusBecomes(t, recordingId, 'ready');
+  return (await t.server.context.recordings.findById(recordingId))!;
+}
+
+/**
  * Records `slices` slices of the launcher's clip in `roomId` as `owner` and
  * asks to stop (finalization then runs on its own). Resolves with its id.
  */

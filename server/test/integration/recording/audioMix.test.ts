@@ -24,6 +24,7 @@ import {
 } from '../../../../scripts/lib/syntheticParticipants';
 import { callApi } from '../../helpers/api';
 import { pidsMatching } from '../../helpers/processes';
+import { stopUntilReady } from '../../helpers/recordings';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
 
 const AUDIO_BITRATE = 128_000;
@@ -98,21 +99,7 @@ async function recordTones(levels: number[], slices: number): Promise<string> {
     timeout: 30_000,
     interval: 100,
   });
-  const stopped = await callApi(t.url, `/recordings/${recordingId}/stop`, {
-    method: 'POST',
-    token: owner.token,
-  });
-  expect(stopped.status).toBe(200);
-  let file = '';
-  await vi.waitFor(
-    async () => {
-      const row = await t.server.context.recordings.findById(recordingId);
-      expect(row?.status).toBe('ready');
-      file = row!.filePath!;
-    },
-    { timeout: 30_000, interval: 200 },
-  );
-  return file;
+  return (await stopUntilReady(t, owner, recordingId)).filePath!;
 }
 
 /** The audio stream as ffprobe reads it, with its bitrate from the packets' sizes. */

@@ -25,6 +25,7 @@ import {
 } from '../../../../scripts/lib/syntheticParticipants';
 import { callApi } from '../../helpers/api';
 import { browserMainsUnder, pidsMatching } from '../../helpers/processes';
+import { stopUntilReady } from '../../helpers/recordings';
 import { startTestServer, type TestServer, type TestUser } from '../../helpers/testServer';
 
 const WIDTH = 640;
@@ -130,21 +131,7 @@ async function pageStats(
 }
 
 async function stopAndWaitReady(recordingId: string): Promise<string> {
-  const res = await callApi(t.url, `/recordings/${recordingId}/stop`, {
-    method: 'POST',
-    token: owner.token,
-  });
-  expect(res.status).toBe(200);
-  let file = '';
-  await vi.waitFor(
-    async () => {
-      const row = await t.server.context.recordings.findById(recordingId);
-      expect(row?.status).toBe('ready');
-      file = row!.filePath!;
-    },
-    { timeout: 30_000, interval: 200 },
-  );
-  return file;
+  return (await stopUntilReady(t, owner, recordingId)).filePath!;
 }
 
 /** The mean RGB of a region (fractions of the picture) of the frame at `seconds`. */

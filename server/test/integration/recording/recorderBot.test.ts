@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { stopUntilReady } from '../../helpers/recordings';
 import { startTestServer, type TestServer } from '../../helpers/testServer';
 import { browserMainsUnder, isAlive, pidsMatching } from '../../helpers/processes';
 import { readdir, readFile } from 'node:fs/promises';
@@ -60,12 +61,7 @@ async function recordEmptyRoom(t: TestServer, roomId: string, slices: number) {
     interval: 100,
   });
   expect(await pidsMatching('recorder-bot-')).not.toEqual([]);
-  expect((await post(`${t.url}/api/v1/recordings/${id}/stop`, instructor.token)).status).toBe(200);
-  await vi.waitFor(
-    async () => expect((await t.server.context.recordings.findById(id))?.status).toBe('ready'),
-    { timeout: 30_000, interval: 100 },
-  );
-  return (await t.server.context.recordings.findById(id))!;
+  return stopUntilReady(t, instructor, id);
 }
 
 const SMALL = { RECORDING_WIDTH: '640', RECORDING_HEIGHT: '360', RECORDING_FPS: '15' };
